@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"slices"
+	"strings"
+)
+
+// Role is what a person may do within one organisation.
+type Role string
+
+const (
+	Admin             Role = "admin"
+	ComplianceManager Role = "compliance_manager"
+	AISystemOwner     Role = "ai_system_owner"
+	Auditor           Role = "auditor"
+	Viewer            Role = "viewer"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{Admin, ComplianceManager, AISystemOwner, Auditor, Viewer}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Label is the role's name for people.
+func (r Role) Label() string {
+	switch r {
+	case Admin:
+		return "Administrator"
+	case ComplianceManager:
+		return "Compliance manager"
+	case AISystemOwner:
+		return "AI system owner"
+	case Auditor:
+		return "Auditor"
+	case Viewer:
+		return "Viewer"
+	}
+	return string(r)
+}
+
+// RoleNames lists the role ids, for messages and the API document.
+func RoleNames() string {
+	s := make([]string, len(Roles))
+	for i, r := range Roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Permission is one thing a route or action requires.
+type Permission string
+
+const (
+	// ReadRecords lets a person read the organisation's governed records.
+	ReadRecords Permission = "records:read"
+	// EditOrganisation lets a person change the organisation profile: scopes and AI roles.
+	EditOrganisation Permission = "organisation:write"
+	// ManageUsers lets a person add, change and disable the organisation's people.
+	ManageUsers Permission = "users:manage"
+	// ReadAuditLog lets a person read and verify the audit trail.
+	ReadAuditLog Permission = "audit_log:read"
+	// UseTokens lets a person create, list and revoke their own API tokens.
+	UseTokens Permission = "tokens:own"
+	// ManageTokens lets a person list and revoke every token of the organisation.
+	ManageTokens Permission = "tokens:manage"
+)
+
+// grants is the role model. The auditor reads everything in scope, including the audit trail,
+// but changes nothing here (findings arrive with the audit programme).
+var grants = map[Role][]Permission{
+	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens},
+	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens},
+	AISystemOwner:     {ReadRecords, UseTokens},
+	Auditor:           {ReadRecords, ReadAuditLog, UseTokens},
+	Viewer:            {ReadRecords, UseTokens},
+}
+
+// Can reports whether r holds p.
+func (r Role) Can(p Permission) bool { return slices.Contains(grants[r], p) }
+
+// Permissions lists what r holds.
+func (r Role) Permissions() []Permission { return slices.Clone(grants[r]) }
