@@ -155,3 +155,6 @@ func (r NewTokenRequest) Validate(now time.Time) error {
 	}
 	return v.Err()
 }
+
+// RecordVersion is the membership's optimistic-concurrency version, for ETags.
+func (m Member) RecordVersion() int64 { return m.Version }

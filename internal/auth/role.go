@@ -66,6 +66,9 @@ const (
 	ManageTokens Permission = "tokens:manage"
 )
 
+// Permissions lists every permission, for documents and checks.
+var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens}
+
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
 // but changes nothing here (findings arrive with the audit programme).
 var grants = map[Role][]Permission{

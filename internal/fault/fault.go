@@ -146,3 +146,26 @@ func Message(err error) string {
 	}
 	return "an internal error occurred; it has been logged"
 }
+
+// CodeStatus maps an error to the HTTP status both the API and the pages answer with.
+func CodeStatus(err error) int {
+	switch CodeOf(err) {
+	case Invalid:
+		return 422
+	case NotFound:
+		return 404
+	case Conflict:
+		return 409
+	case Unauthorized:
+		return 401
+	case Forbidden:
+		return 403
+	case PreconditionErr:
+		return 412
+	case TooLarge:
+		return 413
+	case TooMany:
+		return 429
+	}
+	return 500
+}

@@ -183,3 +183,6 @@ func joinRoles[T ~string](rs []T) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// RecordVersion is the optimistic-concurrency version, for ETags.
+func (o Organisation) RecordVersion() int64 { return o.Version }

@@ -200,18 +200,18 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// PoolStats describes the connection pools, for metrics.
-type PoolStats struct {
-	Name  string
-	Stats sql.DBStats
+// Pool is one connection pool, named for metrics.
+type Pool struct {
+	Name string
+	DB   *sql.DB
 }
 
-// Stats returns the statistics of each distinct pool.
-func (db *DB) Stats() []PoolStats {
+// Pools returns each distinct pool, for the metrics collector of database/sql statistics.
+func (db *DB) Pools() []Pool {
 	if db.w == db.r {
-		return []PoolStats{{Name: "primary", Stats: db.w.Stats()}}
+		return []Pool{{Name: "primary", DB: db.w}}
 	}
-	return []PoolStats{{Name: "writer", Stats: db.w.Stats()}, {Name: "reader", Stats: db.r.Stats()}}
+	return []Pool{{Name: "writer", DB: db.w}, {Name: "reader", DB: db.r}}
 }
 
 // Close releases the database.

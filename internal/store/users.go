@@ -373,3 +373,12 @@ func nullIfEmpty(s string) any {
 	}
 	return s
 }
+
+// MemberCount returns how many people belong to an organisation.
+func (db *DB) MemberCount(ctx context.Context, orgID string) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE org_id = $1`, orgID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count members: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,33 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/annexa-dev/annexa/internal/middleware"
+)
+
+func (s *Server) routes() {
+	handle := func(pattern string, h http.HandlerFunc) {
+		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			middleware.SetRoute(r, pattern)
+			h(w, r)
+		})
+	}
+	handle("GET /static/{file}", s.serveStatic)
+	handle("GET /setup", s.setupForm)
+	handle("POST /setup", s.setupSubmit)
+	handle("GET /login", s.loginForm)
+	handle("POST /login", s.loginSubmit)
+	handle("POST /logout", s.signedIn(s.logout))
+	handle("GET /{$}", s.signedIn(s.home))
+	handle("GET /organisation", s.signedIn(s.organisationPage))
+	handle("POST /organisation", s.signedIn(s.organisationSubmit))
+	handle("GET /people", s.signedIn(s.peoplePage))
+	handle("POST /people", s.signedIn(s.peopleAdd))
+	handle("POST /people/{id}", s.signedIn(s.peopleUpdate))
+	handle("GET /tokens", s.signedIn(s.tokensPage))
+	handle("POST /tokens", s.signedIn(s.tokensCreate))
+	handle("POST /tokens/{id}/revoke", s.signedIn(s.tokensRevoke))
+	handle("GET /audit-log", s.signedIn(s.auditLogPage))
+	handle("POST /switch-organisation", s.signedIn(s.switchOrganisation))
+}
