@@ -307,7 +307,11 @@ func (c *classification) highRisk(implied []AnnexIIIPoint) {
 			}
 		}
 		derogated = true
-		c.reason(strings.Join(refs, ", "), r.Derogation.Text)
+		text := r.Derogation.Text
+		if c.conds[condAnnexI] {
+			text = r.Derogation.AnnexIText
+		}
+		c.reason(strings.Join(refs, ", "), text)
 	}
 
 	if len(points) > 0 && !derogated {

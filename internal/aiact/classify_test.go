@@ -516,3 +516,17 @@ func TestRefOf(t *testing.T) {
 		}
 	}
 }
+
+func TestDerogationOnAnAnnexIProductSaysWhyItStaysHighRisk(t *testing.T) {
+	f := Facts{Roles: []Role{RoleProvider}, EUNexus: EUNexus{PlacedOnMarketOrPutIntoServiceInEU: true},
+		AnnexISafetyComponentThirdPartyAssessed: true, AnnexIIIUseCases: []AnnexIIIPoint{"5d"},
+		Art63Conditions: []DerogationCondition{"preparatory_task"}}
+	r, err := Classify(f, testDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(r.Reasons, func(x Reason) bool { return x.Ref == "Art. 6(3)(d)" })
+	if i < 0 || !strings.Contains(r.Reasons[i].Text, "stays high-risk under Art. 6(1)") || r.DerogationApplied {
+		t.Errorf("got %+v", r)
+	}
+}

@@ -159,6 +159,7 @@ type Rules struct {
 		Text        string `json:"text"`
 		RefusedRef  string `json:"refused_ref"`
 		RefusedText string `json:"refused_text"`
+		AnnexIText  string `json:"annex_i_text"`
 		UnusedRef   string `json:"unused_ref"`
 		UnusedText  string `json:"unused_text"`
 		Conditions  []struct {
@@ -453,7 +454,6 @@ func (d *Data) resolve(key string, asOf time.Time) (resolvedDate, bool) {
 			continue
 		}
 		if best == nil || from.After(bestFrom) {
-			td := td
 			best, bestFrom = &td, from
 		}
 	}
