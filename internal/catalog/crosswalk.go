@@ -99,6 +99,7 @@ type Crosswalk struct {
 	Title         string          `json:"title"`
 	Provenance    Source          `json:"provenance"`
 	Disclaimer    string          `json:"disclaimer,omitempty"`
+	AsOf          string          `json:"as_of,omitempty"`
 	Mappings      []Mapping       `json:"mappings"`
 	NoCounterpart []NoCounterpart `json:"no_counterpart"`
 
