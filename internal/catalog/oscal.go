@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // OSCALVersion is the OSCAL release our exports are written against and validated with.
@@ -111,19 +113,28 @@ func decodeOSCAL(name string, data []byte) (any, error) {
 // oneOf over every OSCAL model, so the errors near the root only say "not a profile, not
 // an SSP …", while the deepest one says what is actually wrong.
 func deepestSchemaError(ve *jsonschema.ValidationError) (string, string) {
-	out := ve.BasicOutput()
-	best, bestDepth := "", -1
-	bestReason := ve.Error()
-	for _, u := range out.Errors {
-		if u.Error == nil {
-			continue
+	var best *jsonschema.ValidationError
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			if best == nil || len(e.InstanceLocation) > len(best.InstanceLocation) {
+				best = e
+			}
+			return
 		}
-		depth := strings.Count(u.InstanceLocation, "/")
-		if depth > bestDepth {
-			best, bestDepth, bestReason = u.InstanceLocation, depth, u.Error.String()
+		for _, c := range e.Causes {
+			walk(c)
 		}
 	}
-	return pointerToPath(best), bestReason
+	walk(ve)
+	if best == nil {
+		return "$", ve.Error()
+	}
+	ptr := ""
+	for _, tok := range best.InstanceLocation {
+		ptr += "/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
+	}
+	return pointerToPath(ptr), best.ErrorKind.LocalizedString(message.NewPrinter(language.English))
 }
 
 // pointerToPath turns a JSON pointer (/catalog/groups/0/title) into $.catalog.groups[0].title.

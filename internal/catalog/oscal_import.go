@@ -102,7 +102,10 @@ var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 func slug(title string) string {
 	s := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(title), "-"), "-")
 	if len(s) > 64 {
-		s = strings.TrimRight(s[:64], "-")
+		s = s[:64]
+		if i := strings.LastIndexByte(s, '-'); i > 0 {
+			s = s[:i] // cut at a word boundary
+		}
 	}
 	if s == "" {
 		return "imported"
