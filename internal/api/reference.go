@@ -32,7 +32,7 @@ type refTag struct {
 // OpenAPI document, served by the binary itself.
 func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 	doc := s.OpenAPI()
-	components := doc["components"].(schema)["schemas"].(schema)
+	components := doc["components"].(schema)["schemas"].(map[string]schema)
 	names := make([]string, 0, len(components))
 	for n := range components {
 		names = append(names, n)

@@ -1,0 +1,150 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/annexa-dev/annexa/internal/api"
+	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/store/storetest"
+)
+
+// TestOpenAPIMatchesServer checks the document against the running server: every documented
+// operation is served, and every response the server gives — successes and problems — is
+// valid against the schema the document declares for it. A handler that returns a different
+// shape than its route declares fails here.
+func TestOpenAPIMatchesServer(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	admin := tn.tokens[auth.Admin]
+
+	raw := s.do("GET", "/api/openapi.json", "", nil)
+	if raw.status != 200 {
+		t.Fatalf("openapi.json: %d", raw.status)
+	}
+	var doc map[string]any
+	raw.json(t, &doc)
+	if doc["openapi"] != "3.1.0" {
+		t.Fatalf("openapi version %v", doc["openapi"])
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	docValue, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("https://annexa.invalid/openapi.json", docValue); err != nil {
+		t.Fatal(err)
+	}
+	paths := doc["paths"].(map[string]any)
+
+	// The document and the route table are the same set of operations.
+	routes := api.New(s.main.DB, slog.New(slog.NewTextHandler(io.Discard, nil))).Routes()
+	documented := 0
+	for _, item := range paths {
+		documented += len(item.(map[string]any))
+	}
+	if documented != len(routes) {
+		t.Fatalf("document has %d operations, server %d", documented, len(routes))
+	}
+
+	// The check itself must be able to fail: a body of the wrong shape is refused.
+	meSchema, err := c.Compile("https://annexa.invalid/openapi.json#/components/schemas/Me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrong, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"user": 1}`)); meSchema.Validate(wrong) == nil {
+		t.Fatal("the documented Me schema accepts a malformed body")
+	}
+
+	var user struct{ ID string }
+	s.do("GET", "/api/v1/me", admin, nil).json(t, &struct{}{})
+	var users struct{ Items []struct{ ID string } }
+	s.do("GET", "/api/v1/users", admin, nil).json(t, &users)
+	user.ID = users.Items[0].ID
+	// A token of its own for the DELETE operation, so the admin's token survives the walk.
+	_, spare, err := s.main.DB.CreateToken(bg, tn.org.ID, tn.admin.ID, auth.NewTokenRequest{Name: "to revoke"}, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	bodies := map[string]any{
+		"PATCH /api/v1/organisation": map[string]any{"aims_scope": "AI systems in hiring"},
+		"POST /api/v1/users":         map[string]any{"email": "new@acme.test", "role": "viewer"},
+		"PATCH /api/v1/users/{id}":   map[string]any{"name": "Renamed"},
+		"POST /api/v1/tokens":        map[string]any{"name": "drift test"},
+	}
+	ids := map[string]string{"/api/v1/users/{id}": user.ID, "/api/v1/tokens/{id}": spare.ID}
+	for _, rt := range routes {
+		path := rt.Pattern
+		if id, ok := ids[path]; ok {
+			path = strings.Replace(path, "{id}", id, 1)
+		}
+		key := rt.Method + " " + rt.Pattern
+		r := s.do(rt.Method, path, admin, bodies[key])
+		status := rt.Status
+		if status == 0 {
+			status = 200
+		}
+		if r.status != status {
+			t.Errorf("%s: status %d, documented %d: %s", key, r.status, status, r.body)
+			continue
+		}
+		ptr := "#/paths/" + escape(rt.Pattern) + "/" + strings.ToLower(rt.Method) + "/responses/" + itoa(status) + "/content/application~1json/schema"
+		validate(t, c, key, ptr, r.body)
+
+		// The same operation without credentials answers the documented 401 problem.
+		un := s.do(rt.Method, path, "", bodies[key])
+		if un.status != 401 {
+			t.Errorf("%s without credentials: %d", key, un.status)
+			continue
+		}
+		validate(t, c, key+" 401", "#/paths/"+escape(rt.Pattern)+"/"+strings.ToLower(rt.Method)+"/responses/401/content/application~1problem+json/schema", un.body)
+	}
+}
+
+func validate(t *testing.T, c *jsonschema.Compiler, what, ptr string, body []byte) {
+	t.Helper()
+	sch, err := c.Compile("https://annexa.invalid/openapi.json" + ptr)
+	if err != nil {
+		t.Errorf("%s: no schema at %s: %v", what, ptr, err)
+		return
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Errorf("%s: response is not JSON: %v", what, err)
+		return
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("%s: response does not match the documented schema: %v\n%s", what, err, body)
+	}
+}
+
+func escape(p string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(p, "~", "~0"), "/", "~1")
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestAPIReferencePage(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	r := s.do("GET", "/api/docs", "", nil)
+	if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("reference: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	for _, want := range []string{"/api/v1/organisation", "If-Match", "PATCH", "Problem", "audit_log:read"} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("reference page lacks %q", want)
+		}
+	}
+	if strings.Contains(string(r.body), "https://") {
+		t.Error("the reference page loads something from another site")
+	}
+}
