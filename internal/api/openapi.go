@@ -20,11 +20,11 @@ var Version = "dev"
 // enumValues lists the allowed values of typed-string enums, taken from the capability
 // packages' own lists so the document follows the code.
 var enumValues = map[reflect.Type][]string{
-	reflect.TypeFor[auth.Role]():           strs(auth.Roles),
-	reflect.TypeFor[auth.Permission]():     strs(auth.Permissions),
-	reflect.TypeFor[org.AIRole]():          strs(org.AIRoles),
-	reflect.TypeFor[org.ActRole]():         strs(org.ActRoles),
-	reflect.TypeFor[auditlog.Action]():     {string(auditlog.Create), string(auditlog.Update), string(auditlog.Delete)},
+	reflect.TypeFor[auth.Role]():          strs(auth.Roles),
+	reflect.TypeFor[auth.Permission]():    strs(auth.Permissions),
+	reflect.TypeFor[org.AIRole]():         strs(org.AIRoles),
+	reflect.TypeFor[org.ActRole]():        strs(org.ActRoles),
+	reflect.TypeFor[auditlog.Action]():    {string(auditlog.Create), string(auditlog.Update), string(auditlog.Delete)},
 	reflect.TypeFor[auditlog.ActorKind](): {string(auditlog.ByUser), string(auditlog.ByToken), string(auditlog.BySystem)},
 }
 
@@ -238,7 +238,7 @@ func (s *Server) OpenAPI() schema {
 			"version":     Version,
 			"description": "The JSON API of Annexa: ISO/IEC 42001 and ISO/IEC 27001 run as one management system. Lists are paged with limit and cursor; reads of versioned records carry an ETag to send back as If-Match; errors are RFC 9457 problem documents naming each bad field.",
 		},
-		"servers": []any{schema{"url": "/"}},
+		"servers":  []any{schema{"url": "/"}},
 		"security": []any{schema{"bearerAuth": []any{}}, schema{"sessionCookie": []any{}}},
 		"paths":    paths,
 		"components": schema{

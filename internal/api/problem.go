@@ -32,7 +32,6 @@ type FieldReport struct {
 	Message string `json:"message"`
 }
 
-
 // StatusOf maps an error to its HTTP status.
 func StatusOf(err error) int { return fault.CodeStatus(err) }
 

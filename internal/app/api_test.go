@@ -304,7 +304,11 @@ func TestUsersTokensAndAuditTrailThroughTheAPI(t *testing.T) {
 		if r.status != 201 || !strings.HasPrefix(created.Token, auth.TokenPrefix) {
 			t.Fatalf("create token: %d %s", r.status, r.body)
 		}
-		var list struct{ Items []struct{ UserEmail string `json:"user_email"` } }
+		var list struct {
+			Items []struct {
+				UserEmail string `json:"user_email"`
+			}
+		}
 		s.do("GET", "/api/v1/tokens", viewer, nil).json(t, &list)
 		for _, it := range list.Items {
 			if it.UserEmail != "viewer@acme.test" {

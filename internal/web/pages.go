@@ -413,4 +413,3 @@ func (s *Server) auditLogPage(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	s.render(w, r, status, "auditlog", page{Title: "Audit log", Nav: "audit", Principal: &p, CSRF: csrfFrom(r), Fields: fields, Data: d})
 }
-
