@@ -137,7 +137,10 @@ func parseRequirementsTxt(sigs *Signatures, rel string, data []byte) ([]Finding,
 	return out, nil
 }
 
-var reQuoted = regexp.MustCompile(`["']([^"'\n]+)["']`)
+var (
+	reQuoted = regexp.MustCompile(`["']([^"'\n]+)["']`)
+	reINIKey = regexp.MustCompile(`^[A-Za-z_][\w.-]*\s*$`)
+)
 
 // parseRequirementStrings reads setup.py and setup.cfg, which are code and INI rather than
 // data: each quoted string (setup.py) or list line (setup.cfg) that reads as a requirement of
@@ -150,7 +153,8 @@ func parseRequirementStrings(sigs *Signatures, rel string, data []byte) ([]Findi
 		var specs []string
 		if isCfg {
 			t := strings.TrimSpace(line)
-			if _, v, ok := strings.Cut(t, "="); ok && !strings.ContainsAny(t[:1], "<>!~") {
+			// "install_requires = torch" holds a requirement after the key; "torch==2" is one.
+			if k, v, ok := strings.Cut(t, "="); ok && reINIKey.MatchString(k) && !strings.HasPrefix(v, "=") {
 				t = v
 			}
 			specs = append(specs, strings.TrimSpace(t))

@@ -272,6 +272,6 @@ func lineOf(data []byte, name string) int {
 }
 
 func isNameByte(b byte) bool {
-	return b == '-' || b == '_' || b == '.' || b == '/' || b == '@' ||
+	return b == '-' || b == '_' || b == '/' || b == '@' ||
 		('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9')
 }
