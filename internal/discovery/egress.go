@@ -168,7 +168,6 @@ var (
 func parseCSVLog(r io.Reader, res *EgressResult, agg *usageAggregator, warn func(int, string)) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
 	header, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("no header row: %w", err)

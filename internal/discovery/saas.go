@@ -37,6 +37,7 @@ type SaaSCatalog struct {
 
 	byDomain map[string]*SaaSProduct
 	byName   map[string]*SaaSProduct
+	byVendor map[string]*SaaSProduct // only vendors with a single product: others are ambiguous
 }
 
 var (
@@ -64,7 +65,8 @@ func ParseSaaSCatalog(data []byte) (*SaaSCatalog, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("discovery: SaaS catalogue: %w", jsonErrorDetail(data, err))
 	}
-	c.byDomain, c.byName = map[string]*SaaSProduct{}, map[string]*SaaSProduct{}
+	c.byDomain, c.byName, c.byVendor = map[string]*SaaSProduct{}, map[string]*SaaSProduct{}, map[string]*SaaSProduct{}
+	vendorCount := map[string]int{}
 	var errs []string
 	ids := map[string]bool{}
 	for i := range c.Products {
@@ -94,6 +96,14 @@ func ParseSaaSCatalog(data []byte) (*SaaSCatalog, error) {
 					c.byName[k] = p
 				}
 			}
+		}
+	}
+	for i := range c.Products {
+		vendorCount[normaliseAppName(c.Products[i].Vendor)]++
+	}
+	for i := range c.Products {
+		if v := normaliseAppName(c.Products[i].Vendor); v != "" && vendorCount[v] == 1 {
+			c.byVendor[v] = &c.Products[i]
 		}
 	}
 	if len(errs) > 0 {
@@ -164,7 +174,7 @@ type SaaSResult struct {
 // Header names seen in SSO (Okta, Entra ID, Google Workspace) and expense (Ramp, Brex,
 // Expensify) exports, folded by normaliseHeader.
 var (
-	nameHeaders   = []string{"name", "app", "application", "app name", "application name", "display name", "appname", "product", "service", "merchant", "merchant name", "vendor name", "label", "software"}
+	nameHeaders   = []string{"name", "app", "application", "app name", "application name", "application label", "app label", "display name", "appname", "product", "service", "merchant", "merchant name", "vendor name", "label", "software"}
 	domainHeaders = []string{"domain", "url", "website", "homepage", "sign on url", "login url", "app url", "application url", "site", "hostname", "host", "merchant domain", "web address"}
 	vendorHeaders = []string{"vendor", "publisher", "company", "supplier", "manufacturer", "provider"}
 )
@@ -197,7 +207,6 @@ func ParseSaaSList(cat *SaaSCatalog, name string, r io.Reader) (SaaSResult, erro
 	}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
 	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if err != nil {
@@ -215,7 +224,6 @@ func ParseSaaSList(cat *SaaSCatalog, name string, r io.Reader) (SaaSResult, erro
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -224,6 +232,7 @@ func ParseSaaSList(cat *SaaSCatalog, name string, r io.Reader) (SaaSResult, erro
 			}
 			return res, fmt.Errorf("%s: %w", name, err)
 		}
+		line, _ := cr.FieldPos(0)
 		res.Rows++
 		field := func(i int) string {
 			if i < 0 || i >= len(rec) {
@@ -247,12 +256,21 @@ func ParseSaaSList(cat *SaaSCatalog, name string, r io.Reader) (SaaSResult, erro
 			}
 		}
 		if p == nil {
+			// Expense exports often name the company ("Notion Labs") rather than the product.
+			for _, v := range []string{appName, vendor} {
+				if q, ok := cat.byVendor[normaliseAppName(v)]; ok && v != "" {
+					p, how = q, "vendor "+v
+					break
+				}
+			}
+		}
+		if p == nil {
 			continue
 		}
 		res.Matched++
 		ev := Finding{Path: name, Line: line, Kind: KindSaaSApp, Technology: "saas:" + p.ID,
 			Evidence: clip(joinNonEmpty(" ", appName, paren(domain), paren(vendor)) + " matched by " + how), Confidence: ConfidenceHigh}
-		if strings.HasPrefix(how, "name ") {
+		if !strings.HasPrefix(how, "domain ") {
 			ev.Confidence = ConfidenceMedium
 		}
 		if c, ok := byProduct[p.ID]; ok {

@@ -141,7 +141,7 @@ func TestScanLookalikes(t *testing.T) {
 		{"js-svc/src/chat.ts", 2},      // import from openapi-types
 		{"js-svc/src/chat.ts", 4},      // commented-out import of openai
 		{"go-svc/go.mod", 7},           // kin-openapi
-		{"go-svc/main.go", 6}, // kin-openapi
+		{"go-svc/main.go", 6},          // kin-openapi
 		{"java-svc/pom.xml", 9},
 		{"java-svc/src/main/java/Bot.java", 3},
 		{"java-gradle/build.gradle.kts", 3}, // a commented-out dependency
