@@ -1,0 +1,3 @@
+using System;
+using Azure.AI.OpenAI;
+using Microsoft.OpenApi.Models;

@@ -1,0 +1,4 @@
+package bot;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import org.openapitools.client.ApiClient;
+class Bot {}

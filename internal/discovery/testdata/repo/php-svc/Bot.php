@@ -1,0 +1,3 @@
+<?php
+use OpenAI\Client;
+use Illuminate\Support\Str;

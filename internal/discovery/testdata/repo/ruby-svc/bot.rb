@@ -1,0 +1,2 @@
+require 'openai'
+require 'json'

@@ -1,0 +1,2 @@
+use async_openai::Client;
+use serde::Deserialize;
