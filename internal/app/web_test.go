@@ -288,3 +288,28 @@ func TestStaleOrganisationForm(t *testing.T) {
 		t.Fatalf("stale form: %d", p.status)
 	}
 }
+
+func TestSwitchOrganisation(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	a := s.bootstrap("Acme")
+	b := s.bootstrap("Beta")
+	// Acme's admin also belongs to Beta, as a viewer.
+	if _, err := s.main.DB.AddMember(bg, b.org.ID, auth.NewUser{Email: a.admin.Email, Role: auth.Viewer}, sys); err != nil {
+		t.Fatal(err)
+	}
+	c, tok := signIn(t, s, a.admin.Email, "a long enough password")
+	home := get(t, c, s.url+"/")
+	if !strings.Contains(home.body, "Your other organisations") || !strings.Contains(home.body, "Beta") {
+		t.Fatalf("home lacks the other organisation")
+	}
+	if p := post(t, c, s.url+"/switch-organisation", url.Values{"csrf_token": {tok}, "org_id": {"not-mine"}}); p.status != 404 {
+		t.Fatalf("switch to a foreign organisation: %d", p.status)
+	}
+	if p := post(t, c, s.url+"/switch-organisation", url.Values{"csrf_token": {tok}, "org_id": {b.org.ID}}); p.status != http.StatusSeeOther {
+		t.Fatalf("switch: %d", p.status)
+	}
+	home = get(t, c, s.url+"/")
+	if !strings.Contains(home.body, "<h1>Beta</h1>") || !strings.Contains(home.body, "Viewer") {
+		t.Fatalf("after switching, home is not Beta's")
+	}
+}

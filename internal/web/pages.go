@@ -52,6 +52,22 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 			d.Next[i].Href = ""
 		}
 	}
+	ms, err := s.db.Memberships(ctx, p.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, m := range ms {
+		if m.OrgID == p.OrgID || m.DisabledAt != nil {
+			continue
+		}
+		other, err := s.db.Organisation(ctx, m.OrgID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Others = append(d.Others, api.Membership{Organisation: api.OrgRef{ID: other.ID, Name: other.Name}, Role: m.Role})
+	}
 	if p.Can(auth.ReadAuditLog) {
 		v, err := s.db.VerifyAuditLog(ctx, p.OrgID)
 		if err != nil {
