@@ -33,8 +33,8 @@ type Server struct {
 	log      *slog.Logger
 	catalogs *catalog.Views
 	routes   []Route
-	mux    *http.ServeMux
-	doc    []byte
+	mux      *http.ServeMux
+	doc      []byte
 }
 
 // Param documents a query or path parameter.
