@@ -36,10 +36,11 @@ type Catalog struct {
 
 // Group is a chapter, section, annex or Annex III area of the catalog.
 type Group struct {
-	ID     string `json:"id"`
-	Title  string `json:"title"`
-	Kind   string `json:"kind"`
-	Parent string `json:"parent,omitempty"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Summary string `json:"summary,omitempty"`
+	Kind    string `json:"kind"`
+	Parent  string `json:"parent,omitempty"`
 }
 
 // Item is one assessable requirement, obligation, prohibition or classification criterion.

@@ -9,33 +9,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/annexa-dev/annexa/internal/sharedtest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// sharedDir finds shared/ beside the module root: walk up from the test's working directory
-// to the directory holding go.mod, then ../shared (CI clones the project with shared/ beside it).
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's working directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "spec")); err != nil {
-		t.Fatalf("shared material not found beside the module root: %v", err)
-	}
-	return shared
-}
+func sharedDir(t testing.TB) string { return sharedtest.Dir(t) }
 
 var schemas sync.Map // file name → *jsonschema.Schema
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/middleware"
 	"github.com/annexa-dev/annexa/internal/store"
@@ -28,11 +29,12 @@ const CSRFHeader = "X-CSRF-Token"
 
 // Server serves the API.
 type Server struct {
-	db     *store.DB
-	log    *slog.Logger
-	routes []Route
-	mux    *http.ServeMux
-	doc    []byte
+	db       *store.DB
+	log      *slog.Logger
+	catalogs *catalog.Views
+	routes   []Route
+	mux      *http.ServeMux
+	doc      []byte
 }
 
 // Param documents a query or path parameter.
@@ -127,9 +129,9 @@ func parseETag(h string) (int64, bool) {
 	return v, err == nil
 }
 
-// New builds the API server over db.
-func New(db *store.DB, log *slog.Logger) *Server {
-	s := &Server{db: db, log: log, mux: http.NewServeMux()}
+// New builds the API server over db; catalogs serves each organisation's frameworks.
+func New(db *store.DB, log *slog.Logger, catalogs *catalog.Views) *Server {
+	s := &Server{db: db, log: log, catalogs: catalogs, mux: http.NewServeMux()}
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		rt := rt

@@ -67,6 +67,12 @@ func pointer(field string) string {
 	if field == "" || field == "body" {
 		return ""
 	}
+	if strings.HasPrefix(field, "$") { // a JSON path into an uploaded document: $.catalog.groups[0]
+		field = strings.NewReplacer("[", ".", "]", "").Replace(strings.TrimPrefix(strings.TrimPrefix(field, "$"), "."))
+		if field == "" {
+			return ""
+		}
+	}
 	return "/" + strings.ReplaceAll(field, ".", "/")
 }
 

@@ -63,7 +63,7 @@ func idParam(what string) Param {
 }
 
 func (s *Server) table() []Route {
-	return []Route{
+	return append([]Route{
 		{Method: "GET", Pattern: "/api/v1/me", Tag: "Identity", Summary: "Who the caller is, in which organisation, with which role and permissions",
 			Response: Me{}, Handle: s.me},
 		{Method: "GET", Pattern: "/api/v1/organisation", Tag: "Organisation", Summary: "The organisation profile: ISMS and AIMS scopes and AI roles",
@@ -96,7 +96,7 @@ func (s *Server) table() []Route {
 			}, pageParams...), Response: AuditLogPage{}, Handle: s.auditLog},
 		{Method: "GET", Pattern: "/api/v1/audit-log/verify", Tag: "Audit trail", Summary: "Re-compute the organisation's hash chain and name the first broken entry",
 			Permission: auth.ReadAuditLog, Response: auditlog.Verification{}, Handle: s.verifyAuditLog},
-	}
+	}, s.catalogRoutes()...)
 }
 
 func (s *Server) me(c *Call) (any, error) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/annexa-dev/annexa/internal/api"
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/middleware"
 	"github.com/annexa-dev/annexa/internal/store"
 	"github.com/annexa-dev/annexa/internal/web"
@@ -70,6 +71,8 @@ func (c Config) StoreConfig() store.Config {
 type Main struct {
 	Config Config
 	DB     *store.DB
+	// Catalogs is the built-in framework library, loaded once at Open.
+	Catalogs *catalog.Library
 
 	ln     net.Listener
 	server *http.Server
@@ -90,6 +93,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
+	if m.Catalogs, err = catalog.LoadEmbedded(); err != nil {
+		return fmt.Errorf("load catalogs: %w", err)
+	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		return err
@@ -170,8 +176,9 @@ func (m *Main) handler() (http.Handler, error) {
 	}
 	metrics := middleware.NewMetrics(reg)
 
-	apiServer := api.New(m.DB, cfg.Log)
-	pages, err := web.New(m.DB, cfg.Log, web.Options{SetupToken: m.SetupToken, SetupDone: m.closeSetup, SecureCookies: cfg.SecureCookies})
+	views := catalog.NewViews(m.Catalogs, m.DB)
+	apiServer := api.New(m.DB, cfg.Log, views)
+	pages, err := web.New(m.DB, cfg.Log, web.Options{SetupToken: m.SetupToken, SetupDone: m.closeSetup, SecureCookies: cfg.SecureCookies, Catalogs: views})
 	if err != nil {
 		return nil, err
 	}

@@ -64,16 +64,19 @@ const (
 	UseTokens Permission = "tokens:own"
 	// ManageTokens lets a person list and revoke every token of the organisation.
 	ManageTokens Permission = "tokens:manage"
+	// ManageCatalogs lets a person import, replace and remove the organisation's own
+	// framework catalogs (OSCAL).
+	ManageCatalogs Permission = "catalogs:manage"
 )
 
 // Permissions lists every permission, for documents and checks.
-var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens}
+var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs}
 
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
 // but changes nothing here (findings arrive with the audit programme).
 var grants = map[Role][]Permission{
-	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens},
-	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens},
+	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs},
+	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageCatalogs},
 	AISystemOwner:     {ReadRecords, UseTokens},
 	Auditor:           {ReadRecords, ReadAuditLog, UseTokens},
 	Viewer:            {ReadRecords, UseTokens},

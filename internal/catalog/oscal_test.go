@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/annexa-dev/annexa/internal/sharedtest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -324,18 +326,7 @@ func TestImportRefusesBadInput(t *testing.T) {
 }
 
 func FuzzImportOSCAL(f *testing.F) {
-	dir := ""
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared", "testdata", "oscal")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
+	dir := sharedtest.Path(f, "testdata", "oscal")
 	// The 1.2 MB LOW catalog is left out: as a seed it makes each fuzzing round take seconds.
 	for _, name := range []string{basic, lowProfile} {
 		if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil {

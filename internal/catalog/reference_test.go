@@ -5,33 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/annexa-dev/annexa/internal/sharedtest"
 )
 
-// sharedDir finds the shared/ directory that sits beside the repository: walk up from the
-// working directory to the one holding go.mod, then ../shared. CI clones the repository
-// elsewhere with shared/ beside it, so no absolute path is assumed.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "reference")); err != nil {
-		t.Skipf("shared reference directory not found at %s", shared)
-	}
-	return shared
-}
+func sharedDir(t *testing.T) string { return sharedtest.Dir(t) }
 
 func readShared(t *testing.T, rel string) []byte {
 	t.Helper()

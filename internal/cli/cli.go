@@ -58,7 +58,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&e.dataDir, "data", envOr("ANNEXA_DATA", "annexa-data"), "data directory for the SQLite database and files (env ANNEXA_DATA)")
 	root.PersistentFlags().StringVar(&e.dbURL, "db", "", "PostgreSQL URL postgres://…; empty for SQLite in the data directory (env ANNEXA_DB or ANNEXA_DB_FILE)")
-	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.userCmd(), e.tokenCmd(), e.orgCmd(), e.auditCmd(), e.backupCmd(), versionCmd())
+	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.userCmd(), e.tokenCmd(), e.orgCmd(), e.auditCmd(), e.backupCmd(), versionCmd(),
+		e.catalogCmd(), e.crosswalkCmd(), e.classifyCmd())
 	err := root.Execute()
 	if err == nil {
 		return 0

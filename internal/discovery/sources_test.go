@@ -6,31 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/annexa-dev/annexa/internal/sharedtest"
 )
 
-// sharedDir finds ../shared beside the module root (the directory holding go.mod), where
-// developers and CI keep the project's shared test material.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(shared); err != nil {
-				t.Fatalf("shared/ not found beside the module root %s", dir)
-			}
-			return shared
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+func sharedDir(t testing.TB) string { return sharedtest.Dir(t) }
 
 func readShared(t *testing.T, rel string) []byte {
 	t.Helper()

@@ -30,4 +30,8 @@ func (s *Server) routes() {
 	handle("POST /tokens/{id}/revoke", s.signedIn(s.tokensRevoke))
 	handle("GET /audit-log", s.signedIn(s.auditLogPage))
 	handle("POST /switch-organisation", s.signedIn(s.switchOrganisation))
+	handle("GET /frameworks", s.signedIn(s.frameworksPage))
+	handle("POST /frameworks", s.parseUpload(s.signedIn(s.frameworkImport)))
+	handle("GET /frameworks/{id}", s.signedIn(s.frameworkPage))
+	handle("GET /frameworks/{id}/items/{item}", s.signedIn(s.frameworkItemPage))
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/middleware"
 	"github.com/annexa-dev/annexa/internal/store"
@@ -40,6 +41,8 @@ type Options struct {
 	// SecureCookies forces the Secure attribute; otherwise cookies are Secure whenever the
 	// request arrived over HTTPS (directly or through a proxy that says so).
 	SecureCookies bool
+	// Catalogs serves each organisation's frameworks to the catalog browser.
+	Catalogs *catalog.Views
 }
 
 // Server serves the HTML pages.
