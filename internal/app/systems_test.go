@@ -29,7 +29,7 @@ type systemJSON struct {
 	Name           string
 	OwnerID        string `json:"owner_id"`
 	Version        int
-	ReviewDue      bool `json:"review_due"`
+	ReviewDue      bool                             `json:"review_due"`
 	ReviewReasons  []struct{ Field, Reason string } `json:"review_reasons"`
 	Unknown        []string
 	Classification struct {
