@@ -30,6 +30,7 @@ type Condition struct {
 // Rule proposes clauses and controls for the systems its condition matches.
 type Rule struct {
 	ID       string    `json:"id"`
+	Label    string    `json:"label"`
 	When     Condition `json:"when"`
 	Clauses  []string  `json:"clauses,omitempty"`
 	Controls []string  `json:"controls,omitempty"`
@@ -103,8 +104,8 @@ func LoadRules(data []byte, lib *catalog.Library) (*Rules, error) {
 			return nil, fmt.Errorf("applicability rules: rule id %q is empty or repeated", rule.ID)
 		}
 		seen[rule.ID] = true
-		if rule.Reason == "" {
-			return nil, fmt.Errorf("applicability rule %s: no reason", rule.ID)
+		if rule.Reason == "" || rule.Label == "" {
+			return nil, fmt.Errorf("applicability rule %s: no label or reason", rule.ID)
 		}
 		for _, id := range append(slices.Clone(rule.Clauses), rule.Controls...) {
 			if _, err := lib.Item(ISO42001, id); err != nil {
@@ -158,9 +159,11 @@ func DefaultRules() (*Rules, error) { return defaultRules() }
 
 // Requirement is a clause or control a system calls for, and why.
 type Requirement struct {
-	Catalog string   `json:"catalog"`
-	ID      string   `json:"id"`
-	Title   string   `json:"title"`
+	Catalog string `json:"catalog"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	// Rules are the ids of the matched rules that call for it (see Applicability.Because).
+	Rules   []string `json:"rules"`
 	Reasons []string `json:"reasons"`
 	// Via names EU AI Act obligations that point to this requirement through the indicative
 	// crosswalk, which confers no presumption of conformity.
@@ -175,22 +178,24 @@ type Applicability struct {
 	Obligations []aiact.Obligation `json:"obligations"`
 	Clauses     []Requirement      `json:"clauses"`
 	Controls    []Requirement      `json:"controls"`
-	OpenPoints  []string           `json:"open_points"`
-	Unknown     []string           `json:"unknown"`
-	Disclaimer  string             `json:"disclaimer"`
-	RulesAsOf   string             `json:"rules_as_of"`
+	// Because lists each rule that matched the system, once, with its reason.
+	Because    []Rule   `json:"because"`
+	OpenPoints []string `json:"open_points"`
+	Unknown    []string `json:"unknown"`
+	Disclaimer string   `json:"disclaimer"`
+	RulesAsOf  string   `json:"rules_as_of"`
 }
 
 // Applicable works out what applies to s: the rules' clauses and controls with their reasons,
 // plus the ISO/IEC 42001 items the system's EU AI Act obligations map to.
 func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 	a := Applicability{SystemID: s.ID, Tier: s.Tier(), Obligations: []aiact.Obligation{}, OpenPoints: s.OpenPoints, Unknown: s.Unknown,
-		RulesAsOf: r.AsOf, Clauses: []Requirement{}, Controls: []Requirement{}}
+		RulesAsOf: r.AsOf, Clauses: []Requirement{}, Controls: []Requirement{}, Because: []Rule{}}
 	if s.Classification != nil {
 		a.Obligations = s.Classification.Obligations
 	}
 	reqs := map[string]*Requirement{}
-	add := func(id, reason, via string) {
+	add := func(id, rule, reason, via string) {
 		req, ok := reqs[id]
 		if !ok {
 			it, err := lib.Item(ISO42001, id)
@@ -203,6 +208,9 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 		if reason != "" && !slices.Contains(req.Reasons, reason) {
 			req.Reasons = append(req.Reasons, reason)
 		}
+		if rule != "" && !slices.Contains(req.Rules, rule) {
+			req.Rules = append(req.Rules, rule)
+		}
 		if via != "" && !slices.Contains(req.Via, via) {
 			req.Via = append(req.Via, via)
 		}
@@ -211,11 +219,12 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 		if !rule.When.holds(s) {
 			continue
 		}
+		a.Because = append(a.Because, Rule{ID: rule.ID, Label: rule.Label, Reason: rule.Reason})
 		for _, id := range rule.Clauses {
-			add(id, rule.Reason, "")
+			add(id, rule.ID, rule.Reason, "")
 		}
 		for _, id := range rule.Controls {
-			add(id, rule.Reason, "")
+			add(id, rule.ID, rule.Reason, "")
 		}
 	}
 	if x, err := lib.Crosswalk("eu-ai-act-2024-1689", ISO42001); err == nil {
@@ -223,11 +232,14 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 		for _, ob := range a.Obligations {
 			for _, m := range x.Mappings {
 				if m.From == ob.Item && m.Relationship != catalog.NotRelated {
-					add(m.To, "", fmt.Sprintf("%s (%s)", ob.Ref, ob.Role))
+					add(m.To, "", "", fmt.Sprintf("%s (%s)", ob.Ref, ob.Role))
 				}
 			}
 		}
 		for _, req := range reqs {
+			if req.Rules == nil {
+				req.Rules = []string{}
+			}
 			if len(req.Reasons) == 0 {
 				req.Reasons = append(req.Reasons, "An EU AI Act obligation of this system maps here in the indicative crosswalk.")
 			}
