@@ -33,7 +33,7 @@ func formState(t *testing.T, p page) url.Values {
 func isResult(p page) bool { return strings.Contains(p.body, `class="questionnaire classify-result"`) }
 
 func choose(ids ...string) url.Values { return url.Values{"answer": ids} }
-func write(s string) url.Values      { return url.Values{"value": {s}} }
+func write(s string) url.Values       { return url.Values{"value": {s}} }
 
 // answerAll walks the questionnaire from p to the result page, answering each question the
 // page shows from the script; a question the script does not expect fails the test, so a
