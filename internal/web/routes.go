@@ -42,4 +42,6 @@ func (s *Server) routes() {
 	handle("POST /frameworks", s.parseUpload(s.signedIn(s.frameworkImport)))
 	handle("GET /frameworks/{id}", s.signedIn(s.frameworkPage))
 	handle("GET /frameworks/{id}/items/{item}", s.signedIn(s.frameworkItemPage))
+	handle("GET /classify", s.signedIn(s.classifyPage))
+	handle("POST /classify", s.signedIn(s.classifyPage))
 }
