@@ -67,17 +67,20 @@ const (
 	// ManageCatalogs lets a person import, replace and remove the organisation's own
 	// framework catalogs (OSCAL).
 	ManageCatalogs Permission = "catalogs:manage"
+	// ManageInventory lets a person change the AI system inventory: register systems and
+	// decide discovery candidates (submit, accept, merge, dismiss).
+	ManageInventory Permission = "inventory:write"
 )
 
 // Permissions lists every permission, for documents and checks.
-var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs}
+var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs, ManageInventory}
 
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
 // but changes nothing here (findings arrive with the audit programme).
 var grants = map[Role][]Permission{
-	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs},
-	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageCatalogs},
-	AISystemOwner:     {ReadRecords, UseTokens},
+	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs, ManageInventory},
+	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageCatalogs, ManageInventory},
+	AISystemOwner:     {ReadRecords, UseTokens, ManageInventory},
 	Auditor:           {ReadRecords, ReadAuditLog, UseTokens},
 	Viewer:            {ReadRecords, UseTokens},
 }
