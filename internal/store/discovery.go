@@ -367,6 +367,10 @@ func (db *DB) MergeCandidate(ctx context.Context, orgID, id string, m discovery.
 	}
 	var out discovery.Queued
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		// The candidate itself first, so another organisation's id answers not found.
+		if _, err := candidateByID(ctx, tx, orgID, id); err != nil {
+			return err
+		}
 		target, err := candidateByID(ctx, tx, orgID, into)
 		if fault.Is(err, fault.NotFound) {
 			return &fault.Error{Code: fault.Invalid, Message: "the candidate to merge into does not exist",
