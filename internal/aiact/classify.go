@@ -21,9 +21,10 @@ const (
 	TierOutOfScope Tier = "out_of_scope"
 )
 
-func (t Tier) Valid() bool {
-	return slices.Contains([]Tier{TierProhibited, TierHigh, TierLimited, TierMinimal, TierOutOfScope}, t)
-}
+// Tiers lists the tiers from the most to the least regulated.
+var Tiers = []Tier{TierProhibited, TierHigh, TierLimited, TierMinimal, TierOutOfScope}
+
+func (t Tier) Valid() bool { return slices.Contains(Tiers, t) }
 
 // HighRiskBasis says which route of Art. 6 made a system high-risk.
 type HighRiskBasis string

@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/org"
 )
 
@@ -20,12 +23,34 @@ var Version = "dev"
 // enumValues lists the allowed values of typed-string enums, taken from the capability
 // packages' own lists so the document follows the code.
 var enumValues = map[reflect.Type][]string{
-	reflect.TypeFor[auth.Role]():          strs(auth.Roles),
-	reflect.TypeFor[auth.Permission]():    strs(auth.Permissions),
-	reflect.TypeFor[org.AIRole]():         strs(org.AIRoles),
-	reflect.TypeFor[org.ActRole]():        strs(org.ActRoles),
-	reflect.TypeFor[auditlog.Action]():    {string(auditlog.Create), string(auditlog.Update), string(auditlog.Delete)},
-	reflect.TypeFor[auditlog.ActorKind](): {string(auditlog.ByUser), string(auditlog.ByToken), string(auditlog.BySystem)},
+	reflect.TypeFor[auth.Role]():                   strs(auth.Roles),
+	reflect.TypeFor[auth.Permission]():             strs(auth.Permissions),
+	reflect.TypeFor[org.AIRole]():                  strs(org.AIRoles),
+	reflect.TypeFor[org.ActRole]():                 strs(org.ActRoles),
+	reflect.TypeFor[auditlog.Action]():             {string(auditlog.Create), string(auditlog.Update), string(auditlog.Delete)},
+	reflect.TypeFor[auditlog.ActorKind]():          {string(auditlog.ByUser), string(auditlog.ByToken), string(auditlog.BySystem)},
+	reflect.TypeFor[inventory.Sourcing]():          strs(inventory.Sourcings),
+	reflect.TypeFor[inventory.LifecycleStage]():    strs(inventory.LifecycleStages),
+	reflect.TypeFor[inventory.AffectedGroup]():     strs(inventory.AffectedGroups),
+	reflect.TypeFor[inventory.Automation]():        strs(inventory.Automations),
+	reflect.TypeFor[inventory.Criticality]():       strs(inventory.Criticalities),
+	reflect.TypeFor[aiact.Role]():                  strs(aiact.Roles),
+	reflect.TypeFor[aiact.Tier]():                  strs(aiact.Tiers),
+	reflect.TypeFor[aiact.ExcludedPurpose]():       strs(aiact.ExcludedPurposes),
+	reflect.TypeFor[aiact.ProhibitedPractice]():    strs(aiact.ProhibitedPractices),
+	reflect.TypeFor[aiact.AnnexIIIPoint]():         strs(aiact.AnnexIIIPoints),
+	reflect.TypeFor[aiact.CarveOut]():              strs(aiact.CarveOuts),
+	reflect.TypeFor[aiact.DerogationCondition]():   strs(aiact.DerogationConditions),
+	reflect.TypeFor[aiact.TransparencyIndicator](): strs(aiact.TransparencyIndicators),
+}
+
+// unknownAllowed are the enums whose empty value means "not recorded yet" in a response.
+var unknownAllowed = map[reflect.Type]bool{
+	reflect.TypeFor[inventory.Sourcing]():       true,
+	reflect.TypeFor[inventory.LifecycleStage](): true,
+	reflect.TypeFor[inventory.Automation]():     true,
+	reflect.TypeFor[inventory.Criticality]():    true,
+	reflect.TypeFor[aiact.Tier]():               true,
 }
 
 func strs[T ~string](vs []T) []string {
@@ -68,6 +93,9 @@ func (b *schemaBuilder) of(t reflect.Type, request bool) schema {
 		return schema{"description": "a JSON value"}
 	}
 	if vals, ok := enumValues[t]; ok {
+		if !request && unknownAllowed[t] {
+			return schema{"type": "string", "enum": append(slices.Clone(vals), ""), "description": "empty when not recorded yet"}
+		}
 		return schema{"type": "string", "enum": vals}
 	}
 	switch t.Kind() {
@@ -126,7 +154,7 @@ func (b *schemaBuilder) object(t reflect.Type, request bool) schema {
 				name = f.Name
 			}
 			s := b.of(f.Type, request)
-			omitempty := strings.Contains(opts, "omitempty")
+			omitempty := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
 			if f.Type.Kind() == reflect.Pointer && !omitempty {
 				s = schema{"oneOf": []any{s, schema{"type": "null"}}}
 			}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/auditlog"
@@ -96,7 +97,7 @@ func (s *Server) table() []Route {
 			}, pageParams...), Response: AuditLogPage{}, Handle: s.auditLog},
 		{Method: "GET", Pattern: "/api/v1/audit-log/verify", Tag: "Audit trail", Summary: "Re-compute the organisation's hash chain and name the first broken entry",
 			Permission: auth.ReadAuditLog, Response: auditlog.Verification{}, Handle: s.verifyAuditLog},
-	}, append(s.catalogRoutes(), s.discoveryRoutes()...)...)
+	}, slices.Concat(s.catalogRoutes(), s.systemRoutes(), s.discoveryRoutes())...)
 }
 
 func (s *Server) me(c *Call) (any, error) {

@@ -11,8 +11,10 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/api"
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
 )
 
@@ -76,23 +78,38 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	}
 
 	bodies := map[string]any{
-		"PATCH /api/v1/organisation": map[string]any{"aims_scope": "AI systems in hiring"},
-		"POST /api/v1/users":         map[string]any{"email": "new@acme.test", "role": "viewer"},
-		"PATCH /api/v1/users/{id}":   map[string]any{"name": "Renamed"},
-		"POST /api/v1/tokens":        map[string]any{"name": "drift test"},
-		"POST /api/v1/classify":      map[string]any{"roles": []string{"deployer"}, "annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}},
+		"PATCH /api/v1/organisation":    map[string]any{"aims_scope": "AI systems in hiring"},
+		"POST /api/v1/users":            map[string]any{"email": "new@acme.test", "role": "viewer"},
+		"PATCH /api/v1/users/{id}":      map[string]any{"name": "Renamed"},
+		"POST /api/v1/tokens":           map[string]any{"name": "drift test"},
+		"POST /api/v1/ai-systems":       map[string]any{"name": "Drift test system", "eu_ai_act_roles": []string{"deployer"}, "facts": map[string]any{"annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}}},
+		"PATCH /api/v1/ai-systems/{id}": map[string]any{"models": []map[string]any{{"name": "m", "version": "2"}}},
+		"POST /api/v1/classify":         map[string]any{"roles": []string{"deployer"}, "annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}},
 		"POST /api/v1/catalogs/import": `{"catalog": {"uuid": "8b5a1f3e-2a57-4d3f-9b47-0c6c7a9c3d11", "metadata": {"title": "Drift test controls",
 			"last-modified": "2026-11-01T00:00:00Z", "version": "1", "oscal-version": "1.2.2"}, "controls": [{"id": "dt-1", "title": "One control"}]}}`,
 	}
+	system, err := s.main.DB.CreateSystem(bg, tn.org.ID, inventory.Input{Name: ptrTo("CV screening"), Facts: &aiact.Facts{AnnexIIIUseCases: []aiact.AnnexIIIPoint{"4a"}}}, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spareSystem, err := s.main.DB.CreateSystem(bg, tn.org.ID, inventory.Input{Name: ptrTo("To delete")}, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := map[string]map[string]string{
-		"GET /api/v1/users/{id}":                 {"id": user.ID},
-		"PATCH /api/v1/users/{id}":               {"id": user.ID},
-		"GET /api/v1/tokens/{id}":                {"id": spare.ID},
-		"DELETE /api/v1/tokens/{id}":             {"id": spare.ID},
-		"GET /api/v1/catalogs/{id}":              {"id": "iso42001-2023"},
-		"GET /api/v1/catalogs/{id}/items":        {"id": "iso42001-2023"},
-		"GET /api/v1/catalogs/{id}/items/{item}": {"id": "iso42001-2023", "item": "6.1.4"},
-		"DELETE /api/v1/catalogs/{id}":           {"id": "drift-test"},
+		"GET /api/v1/users/{id}":                     {"id": user.ID},
+		"PATCH /api/v1/users/{id}":                   {"id": user.ID},
+		"GET /api/v1/tokens/{id}":                    {"id": spare.ID},
+		"DELETE /api/v1/tokens/{id}":                 {"id": spare.ID},
+		"GET /api/v1/catalogs/{id}":                  {"id": "iso42001-2023"},
+		"GET /api/v1/catalogs/{id}/items":            {"id": "iso42001-2023"},
+		"GET /api/v1/catalogs/{id}/items/{item}":     {"id": "iso42001-2023", "item": "6.1.4"},
+		"DELETE /api/v1/catalogs/{id}":               {"id": "drift-test"},
+		"GET /api/v1/ai-systems/{id}":                {"id": system.ID},
+		"PATCH /api/v1/ai-systems/{id}":              {"id": system.ID},
+		"GET /api/v1/ai-systems/{id}/classification": {"id": system.ID},
+		"GET /api/v1/ai-systems/{id}/applicable":     {"id": system.ID},
+		"DELETE /api/v1/ai-systems/{id}":             {"id": spareSystem.ID},
 	}
 	query := map[string]string{"POST /api/v1/catalogs/import": "?id=drift-test", "GET /api/v1/crosswalks": "?from=nist-ai-rmf-1.0&to=iso42001-2023"}
 	addDiscoveryCalls(t, s, tn, bodies, ids, query)
@@ -166,3 +183,5 @@ func TestAPIReferencePage(t *testing.T) {
 		t.Error("the reference page loads something from another site")
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -64,22 +64,22 @@ const (
 	UseTokens Permission = "tokens:own"
 	// ManageTokens lets a person list and revoke every token of the organisation.
 	ManageTokens Permission = "tokens:manage"
+	// ManageInventory lets a person register and change AI systems; an AI system owner only
+	// the systems they own.
+	ManageInventory Permission = "inventory:write"
 	// ManageCatalogs lets a person import, replace and remove the organisation's own
 	// framework catalogs (OSCAL).
 	ManageCatalogs Permission = "catalogs:manage"
-	// ManageInventory lets a person change the AI system inventory: register systems and
-	// decide discovery candidates (submit, accept, merge, dismiss).
-	ManageInventory Permission = "inventory:write"
 )
 
 // Permissions lists every permission, for documents and checks.
-var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs, ManageInventory}
+var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs}
 
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
 // but changes nothing here (findings arrive with the audit programme).
 var grants = map[Role][]Permission{
-	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageCatalogs, ManageInventory},
-	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageCatalogs, ManageInventory},
+	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs},
+	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageInventory, ManageCatalogs},
 	AISystemOwner:     {ReadRecords, UseTokens, ManageInventory},
 	Auditor:           {ReadRecords, ReadAuditLog, UseTokens},
 	Viewer:            {ReadRecords, UseTokens},
