@@ -44,6 +44,8 @@ func (s *Server) discoveryRoutes() []Route {
 				{Name: "name", In: "query", Description: "the file's name, for evidence and messages (default: the uploaded file name, or upload)"},
 				{Name: "format", In: "query", Description: "egress only: squid, csv or jsonl; detected from the first line when empty"},
 			}, Upload: "application/octet-stream", Response: ImportReport{}, Handle: s.importCandidates},
+		{Method: "POST", Pattern: "/api/v1/discovery/candidates/{id}/accept", Tag: "Discovery", Summary: "Accept a candidate: register it as an AI system, or link it to one with system_id",
+			Permission: auth.ManageInventory, Params: []Param{idP}, Request: discovery.AcceptRequest{}, Response: discovery.Accepted{}, Handle: s.acceptCandidate},
 		{Method: "POST", Pattern: "/api/v1/discovery/candidates/{id}/merge", Tag: "Discovery", Summary: "Fold a candidate into another that is the same system; returns the candidate merged into",
 			Permission: auth.ManageInventory, Params: []Param{idP}, Request: discovery.MergeRequest{}, Response: discovery.Queued{}, Handle: s.mergeCandidate},
 		{Method: "POST", Pattern: "/api/v1/discovery/candidates/{id}/dismiss", Tag: "Discovery", Summary: "Dismiss a candidate with a reason; remembered, so a re-scan does not bring it back",
@@ -167,4 +169,19 @@ func (s *Server) dismissCandidate(c *Call) (any, error) {
 		return nil, err
 	}
 	return s.db.DismissCandidate(c.R.Context(), c.Principal.OrgID, c.R.PathValue("id"), d, c.Actor())
+}
+
+func (s *Server) acceptCandidate(c *Call) (any, error) {
+	var req discovery.AcceptRequest
+	if c.R.ContentLength != 0 { // an empty body means: register a new system from the candidate
+		if err := c.Decode(&req); err != nil {
+			return nil, err
+		}
+	}
+	// An AI system owner registers systems with themselves as owner, as when creating one directly.
+	owner := ""
+	if c.Principal.Role == auth.AISystemOwner {
+		owner = c.Principal.UserID
+	}
+	return s.db.AcceptCandidate(c.R.Context(), c.Principal.OrgID, c.R.PathValue("id"), req, owner, c.Actor())
 }

@@ -159,6 +159,37 @@ func TestDiscoveryQueueAPI(t *testing.T) {
 			t.Fatalf("merge twice: %d", r.status)
 		}
 
+		// Accepting registers the system, owned by the AI system owner who accepted it.
+		if r := s.do("POST", "/api/v1/discovery/candidates/"+second.ID+"/accept", a.tokens[auth.Viewer], nil); r.status != 403 {
+			t.Fatalf("viewer accepts: %d", r.status)
+		}
+		if r := s.do("POST", "/api/v1/discovery/candidates/"+second.ID+"/accept", b.tokens[auth.Admin], nil); r.status != 404 {
+			t.Fatalf("Beta accepts Acme's candidate: %d", r.status)
+		}
+		var acc struct {
+			Candidate queued `json:"candidate"`
+			System    struct {
+				ID      string `json:"id"`
+				Name    string `json:"name"`
+				OwnerID string `json:"owner_id"`
+			} `json:"system"`
+			Created bool `json:"created"`
+		}
+		r = s.do("POST", "/api/v1/discovery/candidates/"+second.ID+"/accept", a.tokens[auth.AISystemOwner], nil)
+		if r.status != 200 {
+			t.Fatalf("accept: %d %s", r.status, r.body)
+		}
+		r.json(t, &acc)
+		if !acc.Created || acc.System.Name != second.Name || acc.System.OwnerID != a.users[auth.AISystemOwner].ID || acc.Candidate.Status != "accepted" {
+			t.Fatalf("accepted: %+v", acc)
+		}
+		if r := s.do("GET", "/api/v1/ai-systems/"+acc.System.ID, admin, nil); r.status != 200 {
+			t.Fatalf("the accepted system is not in the register: %d", r.status)
+		}
+		if r := s.do("POST", "/api/v1/discovery/candidates/"+second.ID+"/accept", admin, map[string]any{}); r.status != 409 {
+			t.Fatalf("accept twice: %d %s", r.status, r.body)
+		}
+
 		// Bad submissions name the field.
 		bad := rep.Systems[0]
 		bad.Source = "carrier-pigeon"
@@ -282,18 +313,21 @@ func TestDiscoveryImportsAPI(t *testing.T) {
 }
 
 // addDiscoveryCalls prepares TestOpenAPIMatchesServer's calls of the review-queue operations:
-// one candidate to read and merge into, one to merge, one to dismiss.
+// one candidate to read and merge into, one to merge, one to dismiss, one to accept.
 func addDiscoveryCalls(t *testing.T, s *server, tn tenant, bodies map[string]any, ids map[string]map[string]string, query map[string]string) {
 	t.Helper()
 	queue, err := s.main.DB.SubmitCandidates(bg, tn.org.ID, []discovery.Candidate{
 		{Fingerprint: "oa-1", Name: "one", Source: discovery.SourceCode, Confidence: discovery.ConfidenceHigh},
 		{Fingerprint: "oa-2", Name: "two", Source: discovery.SourceSBOM, Confidence: discovery.ConfidenceMedium},
 		{Fingerprint: "oa-3", Name: "three", Source: discovery.SourceSaaS, Confidence: discovery.ConfidenceLow},
+		{Fingerprint: "oa-5", Name: "HireVue", Source: discovery.SourceSaaS, Confidence: discovery.ConfidenceHigh, AnnexIII: []string{"AnnexIII.4(a)"}, LikelyRole: "deployer"},
 	}, sys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, two, three := queue.Items[0].ID, queue.Items[1].ID, queue.Items[2].ID
+	one, two, three, four := queue.Items[0].ID, queue.Items[1].ID, queue.Items[2].ID, queue.Items[3].ID
+	bodies["POST /api/v1/discovery/candidates/{id}/accept"] = map[string]any{}
+	ids["POST /api/v1/discovery/candidates/{id}/accept"] = map[string]string{"id": four}
 	bodies["POST /api/v1/discovery/submissions"] = map[string]any{"candidates": []any{map[string]any{"fingerprint": "oa-4", "name": "four",
 		"source": "egress", "confidence": "high", "technologies": []string{"openai"}, "evidence": []any{}}}}
 	bodies["POST /api/v1/discovery/imports"] = "name,domain\nZoom,zoom.us\n"

@@ -411,3 +411,49 @@ func (db *DB) MergeCandidate(ctx context.Context, orgID, id string, m discovery.
 	})
 	return out, err
 }
+
+// AcceptCandidate accepts a waiting candidate into the inventory in one transaction: with
+// req.SystemID it is linked to that existing system; without, a system is registered from the
+// candidate (discovery.Candidate.SystemInput) with ownerID as its owner ("" for none). The
+// system, the candidate's decision and both audit entries commit together or not at all, so a
+// candidate is never marked accepted without its system, nor a system created twice.
+func (db *DB) AcceptCandidate(ctx context.Context, orgID, id string, req discovery.AcceptRequest, ownerID string, actor auditlog.Actor) (discovery.Accepted, error) {
+	var out discovery.Accepted
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		c, err := candidateByID(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if link := strings.TrimSpace(req.SystemID); link != "" {
+			out.System, err = system(ctx, tx, orgID, link)
+			if fault.Is(err, fault.NotFound) {
+				return &fault.Error{Code: fault.Invalid, Message: "the AI system to link to does not exist",
+					Fields: []fault.FieldError{{Field: "system_id", Message: "is not an AI system of this organisation"}}}
+			}
+			if err != nil {
+				return err
+			}
+		} else {
+			if c.Status != discovery.StatusNew {
+				return fault.New(fault.Conflict, "candidate %q was already %s by %s; only new candidates can be accepted", c.Name, c.Status, c.DecidedBy)
+			}
+			in := c.SystemInput()
+			if ownerID != "" {
+				in.OwnerID = &ownerID
+			}
+			if err := in.Validate(true); err != nil {
+				return err
+			}
+			if out.System, err = createSystem(ctx, tx, orgID, in, actor, now()); err != nil {
+				return err
+			}
+			out.Created = true
+		}
+		out.Candidate, err = decideCandidate(ctx, tx, orgID, id, actor, discovery.StatusAccepted, `system_id = $6`, out.System.ID)
+		return err
+	})
+	if err != nil {
+		return discovery.Accepted{}, err
+	}
+	return out, nil
+}

@@ -201,3 +201,93 @@ func TestDiscoveryMergeAndIsolation(t *testing.T) {
 		}
 	})
 }
+
+func TestDiscoveryAcceptIntoInventory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db := storetest.Open(t, e)
+		o, admin := bootstrap(t, db)
+		hire := discovery.Candidate{Fingerprint: "saas-hirevue", Name: "HireVue", Source: discovery.SourceSaaS, Location: "okta.csv",
+			Technologies: []string{"hirevue"}, Vendor: "HireVue Inc", SuggestedSourcing: discovery.SourcingThirdParty, Confidence: discovery.ConfidenceHigh,
+			Purpose: "Video interviews scored by AI", AnnexIII: []string{"AnnexIII.4(a)"}, LikelyRole: "deployer",
+			Evidence: []discovery.Finding{{Path: "okta.csv", Line: 3, Kind: discovery.KindSaaSApp, Technology: "hirevue", Evidence: "HireVue", Confidence: discovery.ConfidenceHigh}}}
+		bert := candidate("sbom-bert", "bert-service", discovery.SourceSBOM, "huggingface-transformers")
+		bert.Models = []discovery.Model{{Name: "bert-base-uncased", Version: "1.0", Publisher: "Google", Task: "fill-mask", Licenses: []string{"Apache-2.0"}}}
+		res := submit(t, db, o.ID, hire, bert, candidate("code-x", "x", discovery.SourceCode, "openai"))
+		hireID, bertID, xID := res.Items[0].ID, res.Items[1].ID, res.Items[2].ID
+
+		// A failure inside the transaction leaves neither a system nor a decision behind.
+		if _, err := db.AcceptCandidate(ctx, o.ID, hireID, discovery.AcceptRequest{}, "no-such-person", cli); err == nil {
+			t.Fatal("accepted with an owner who does not exist")
+		}
+		if n, _ := db.SystemCount(ctx, o.ID); n != 0 {
+			t.Fatalf("a failed accept left %d systems", n)
+		}
+		if c, _ := db.DiscoveryCandidate(ctx, o.ID, hireID); c.Status != discovery.StatusNew {
+			t.Fatalf("a failed accept decided the candidate: %s", c.Status)
+		}
+
+		acc, err := db.AcceptCandidate(ctx, o.ID, hireID, discovery.AcceptRequest{}, admin.ID, cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := acc.System
+		if !acc.Created || sys.Name != "HireVue" || sys.Vendor != "HireVue Inc" || sys.IntendedPurpose != "Video interviews scored by AI" ||
+			string(sys.Sourcing) != "third_party" || len(sys.ActRoles) != 1 || sys.ActRoles[0] != "deployer" || sys.OwnerID != admin.ID {
+			t.Fatalf("system from candidate: %+v", sys)
+		}
+		if len(sys.Facts.AnnexIIIUseCases) != 1 || sys.Facts.AnnexIIIUseCases[0] != "4a" || len(sys.OpenPoints) != 1 || sys.Classification == nil {
+			t.Fatalf("Annex III hint not carried into facts and open points: facts %+v, open %v", sys.Facts, sys.OpenPoints)
+		}
+		if acc.Candidate.Status != discovery.StatusAccepted || acc.Candidate.SystemID != sys.ID || acc.Candidate.DecidedAt == nil {
+			t.Fatalf("accepted candidate: %+v", acc.Candidate)
+		}
+		if got, err := db.System(ctx, o.ID, sys.ID); err != nil || got.Name != "HireVue" {
+			t.Fatalf("system not stored: %v", err)
+		}
+		// Accepting again creates nothing.
+		if _, err := db.AcceptCandidate(ctx, o.ID, hireID, discovery.AcceptRequest{}, "", cli); !fault.Is(err, fault.Conflict) {
+			t.Fatalf("accepting twice: %v", err)
+		}
+		// A re-import keeps it accepted and linked.
+		again := submit(t, db, o.ID, hire)
+		if again.Remembered != 1 || again.Items[0].Status != discovery.StatusAccepted {
+			t.Fatalf("re-import of an accepted candidate: %+v", again)
+		}
+
+		// Models and their cards go with the system.
+		acc, err = db.AcceptCandidate(ctx, o.ID, bertID, discovery.AcceptRequest{}, "", cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := acc.System.Models; len(m) != 1 || m[0].Name != "bert-base-uncased" || m[0].Provider != "Google" || m[0].Licence != "Apache-2.0" || m[0].ModelCard == nil || m[0].ModelCard.Task != "fill-mask" {
+			t.Fatalf("models: %+v", acc.System.Models)
+		}
+
+		// Linking to an existing system registers nothing new.
+		if _, err := db.AcceptCandidate(ctx, o.ID, xID, discovery.AcceptRequest{SystemID: "nope"}, "", cli); !fault.Is(err, fault.Invalid) {
+			t.Fatalf("link to a missing system: %v", err)
+		}
+		link, err := db.AcceptCandidate(ctx, o.ID, xID, discovery.AcceptRequest{SystemID: sys.ID}, "", cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if link.Created || link.System.ID != sys.ID || link.Candidate.SystemID != sys.ID {
+			t.Fatalf("link: %+v", link)
+		}
+		if n, _ := db.SystemCount(ctx, o.ID); n != 2 {
+			t.Fatalf("%d systems after two accepts and a link", n)
+		}
+		// Another organisation cannot link to this one's system, nor accept its candidates.
+		other, _ := db.CreateOrganisation(ctx, "Beta", cli)
+		theirs := submit(t, db, other.ID, candidate("code-x", "x", discovery.SourceCode, "openai"))
+		if _, err := db.AcceptCandidate(ctx, other.ID, theirs.Items[0].ID, discovery.AcceptRequest{SystemID: sys.ID}, "", cli); !fault.Is(err, fault.Invalid) {
+			t.Fatalf("link across organisations: %v", err)
+		}
+		if _, err := db.AcceptCandidate(ctx, other.ID, bertID, discovery.AcceptRequest{}, "", cli); !fault.Is(err, fault.NotFound) {
+			t.Fatalf("accept across organisations: %v", err)
+		}
+		if v, err := db.VerifyAuditLog(ctx, o.ID); err != nil || !v.OK {
+			t.Fatalf("audit chain: %+v %v", v, err)
+		}
+	})
+}
