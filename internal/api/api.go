@@ -63,6 +63,10 @@ type Route struct {
 	// Conditional routes answer with an ETag and honour If-Match.
 	Conditional bool
 	Handle      func(c *Call) (any, error)
+
+	// Upload is the media type of a file sent as the raw body (or as the "file" part of a
+	// multipart form), documented in place of a JSON Request.
+	Upload string
 }
 
 // Call is one request as a handler sees it.

@@ -220,6 +220,13 @@ func (s *Server) OpenAPI() schema {
 		if rt.Request != nil {
 			op["requestBody"] = schema{"required": true, "content": schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Request), true)}}}
 		}
+		if rt.Upload != "" {
+			file := schema{"type": "string", "contentMediaType": rt.Upload}
+			op["requestBody"] = schema{"required": true, "content": schema{
+				rt.Upload:             schema{"schema": file},
+				"multipart/form-data": schema{"schema": schema{"type": "object", "required": []string{"file"}, "properties": schema{"file": file}}},
+			}}
+		}
 		status := rt.Status
 		if status == 0 {
 			status = http.StatusOK
@@ -245,6 +252,8 @@ func (s *Server) OpenAPI() schema {
 		}
 		if rt.Request != nil {
 			errs = append(errs, 409, 413)
+		} else if rt.Upload != "" {
+			errs = append(errs, 413)
 		}
 		if strings.Contains(rt.Pattern, "{") {
 			errs = append(errs, 404)

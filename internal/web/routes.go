@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/annexa-dev/annexa/internal/discovery"
 	"github.com/annexa-dev/annexa/internal/middleware"
 )
 
@@ -44,4 +45,9 @@ func (s *Server) routes() {
 	handle("GET /frameworks/{id}/items/{item}", s.signedIn(s.frameworkItemPage))
 	handle("GET /classify", s.signedIn(s.classifyPage))
 	handle("POST /classify", s.signedIn(s.classifyPage))
+	handle("GET /discovery", s.signedIn(s.discoveryPage))
+	handle("POST /discovery/import", s.parseUploadLimit(discovery.MaxImportBytes+64<<10, s.signedIn(s.discoveryImport)))
+	handle("POST /discovery/{id}/accept", s.signedIn(s.discoveryAccept))
+	handle("POST /discovery/{id}/merge", s.signedIn(s.discoveryMerge))
+	handle("POST /discovery/{id}/dismiss", s.signedIn(s.discoveryDismiss))
 }
