@@ -652,3 +652,4 @@ func setFact(f *Facts, path string, raw json.RawMessage) error {
 	v.Set(reflect.Append(v, val.Elem()))
 	return nil
 }
+

@@ -40,6 +40,12 @@ func write(s string) url.Values       { return url.Values{"value": {s}} }
 // branch that should have been skipped is caught.
 func answerAll(t *testing.T, c *http.Client, s *server, p page, script map[string]url.Values) page {
 	t.Helper()
+	return answerAllAt(t, c, s, "/classify", p, script)
+}
+
+// answerAllAt is answerAll for a questionnaire mounted at action.
+func answerAllAt(t *testing.T, c *http.Client, s *server, action string, p page, script map[string]url.Values) page {
+	t.Helper()
 	asked := map[string]bool{}
 	for step := 0; !isResult(p); step++ {
 		if p.status != http.StatusOK || step > 40 {
@@ -59,7 +65,7 @@ func answerAll(t *testing.T, c *http.Client, s *server, p page, script map[strin
 			form[k] = vs
 		}
 		form.Set("go", "next")
-		p = post(t, c, s.url+"/classify", form)
+		p = post(t, c, s.url+action, form)
 	}
 	for q := range script {
 		if !asked[q] {
@@ -208,4 +214,61 @@ func TestQuestionnaireRefusesForgedAndTamperedForms(t *testing.T) {
 	if p := post(t, c, s.url+"/classify", skip); p.status != http.StatusOK || formState(t, p).Get("q") != "roles" {
 		t.Fatalf("skipping ahead: %d %q", p.status, formState(t, p).Get("q"))
 	}
+}
+
+// TestQuestionnaireSavesToTheRegister classifies a registered system with the questionnaire,
+// saves the outcome, and finds the tier, roles and the "not sure" answer on the system.
+func TestQuestionnaireSavesToTheRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		s := start(t, e)
+		tn := s.bootstrap("Acme")
+		var sys struct{ ID string }
+		s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.AISystemOwner], map[string]any{"name": "CV screener"}).json(t, &sys)
+		action := "/ai-systems/" + sys.ID + "/classify"
+
+		// Someone who may not change the system can walk it but not save.
+		v, _ := signIn(t, s, tn.users[auth.Viewer].Email, "a long enough password")
+		script := map[string]url.Values{
+			"name": write("CV screener"), "roles": choose("deployer"), "eu_link": choose("deployer_in_eu"), "purpose": choose("none"),
+			"gpai_model": choose("no"), "prohibited": choose("none"), "annex_i": choose("not_sure"),
+			"annex_iii_areas": choose("employment"), "annex_iii_employment": choose("4a"), "art6_3": choose("none"),
+			"public_body": choose("no"), "transparency": choose("none"),
+		}
+		res := answerAllAt(t, v, s, action, get(t, v, s.url+action), script)
+		save := formState(t, res)
+		save.Set("go", "save")
+		if p := post(t, v, s.url+action, save); p.status != http.StatusForbidden {
+			t.Fatalf("viewer saving: %d", p.status)
+		}
+
+		c, _ := signIn(t, s, tn.users[auth.AISystemOwner].Email, "a long enough password")
+		res = answerAllAt(t, c, s, action, get(t, c, s.url+action), script)
+		if !strings.Contains(res.body, `value="save"`) {
+			t.Fatal("no save button on the system's questionnaire")
+		}
+		save = formState(t, res)
+		save.Set("go", "save")
+		saved := post(t, c, s.url+action, save)
+		if saved.status != http.StatusSeeOther || saved.header.Get("Location") != "/ai-systems/"+sys.ID {
+			t.Fatalf("save: %d %s", saved.status, saved.header.Get("Location"))
+		}
+		var got struct {
+			Roles          []string `json:"eu_ai_act_roles"`
+			OpenPoints     []string `json:"open_points"`
+			Classification struct{ Tier string }
+		}
+		s.do("GET", "/api/v1/ai-systems/"+sys.ID, tn.tokens[auth.Viewer], nil).json(t, &got)
+		if got.Classification.Tier != "high" || !slices.Equal(got.Roles, []string{"deployer"}) || !slices.Equal(got.OpenPoints, []string{"annex_i"}) {
+			t.Fatalf("saved system: %+v", got)
+		}
+		page := html.UnescapeString(get(t, c, s.url+"/ai-systems/"+sys.ID).body)
+		if !strings.Contains(page, "Classification saved: High risk. 1 open point(s) to settle.") || !strings.Contains(page, "Is the system part of a regulated product") {
+			t.Fatalf("system page after saving lacks the flash or the open point")
+		}
+		// Walking it again starts from what was saved.
+		again := get(t, c, s.url+action)
+		if !strings.Contains(again.body, `value="CV screener"`) {
+			t.Error("the questionnaire does not start from the recorded facts")
+		}
+	})
 }

@@ -35,7 +35,7 @@ type QuestionnaireOptions struct {
 	// CSRF-checked) with the outcome; it must check the principal may change the record, save,
 	// and return where to go next (303). An error is shown as an error page. Without Done the
 	// questionnaire changes nothing.
-	Done func(r *http.Request, p auth.Principal, o QuestionnaireOutcome) (redirect string, err error)
+	Done func(w http.ResponseWriter, r *http.Request, p auth.Principal, o QuestionnaireOutcome) (redirect string, err error)
 	// DoneLabel labels the save button ("Save to the register" by default).
 	DoneLabel string
 }
@@ -175,7 +175,7 @@ func (s *Server) questionnaire(w http.ResponseWriter, r *http.Request, p auth.Pr
 			s.fail(w, r, err)
 			return
 		}
-		to, err := opts.Done(r, p, out)
+		to, err := opts.Done(w, r, p, out)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -50,13 +50,13 @@ func TestQuestionnaireForPrefillsAndSaves(t *testing.T) {
 			return QuestionnaireOptions{}, fault.New(fault.NotFound, "no such system")
 		}
 		return QuestionnaireOptions{Action: r.URL.Path, Title: "Classify CV screener", Nav: "ai-systems", Start: &recorded, DoneLabel: "Save classification",
-			Done: func(r *http.Request, p auth.Principal, o QuestionnaireOutcome) (string, error) {
+			Done: func(w http.ResponseWriter, r *http.Request, p auth.Principal, o QuestionnaireOutcome) (string, error) {
 				saved = &o
 				return "/ai-systems/sys-1", nil
 			}}, nil
 	}))
-	s.mux.HandleFunc("GET /ai-systems/{id}/classify", h)
-	s.mux.HandleFunc("POST /ai-systems/{id}/classify", h)
+	s.mux.HandleFunc("GET /mounted/{id}/classify", h)
+	s.mux.HandleFunc("POST /mounted/{id}/classify", h)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 
@@ -73,11 +73,11 @@ func TestQuestionnaireForPrefillsAndSaves(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b), res.Header.Get("Location")
 	}
-	if code, _, _ := send("GET", "/ai-systems/sys-2/classify", nil); code != http.StatusNotFound {
+	if code, _, _ := send("GET", "/mounted/sys-2/classify", nil); code != http.StatusNotFound {
 		t.Fatalf("unknown system: %d", code)
 	}
-	code, body, _ := send("GET", "/ai-systems/sys-1/classify", nil)
-	if code != 200 || !strings.Contains(body, `value="CV screener"`) || !strings.Contains(body, `action="/ai-systems/sys-1/classify"`) {
+	code, body, _ := send("GET", "/mounted/sys-1/classify", nil)
+	if code != 200 || !strings.Contains(body, `value="CV screener"`) || !strings.Contains(body, `action="/mounted/sys-1/classify"`) {
 		t.Fatalf("first page: %d\n%.1500s", code, body)
 	}
 	// Confirm every prefilled answer as it stands.
@@ -99,7 +99,7 @@ func TestQuestionnaireForPrefillsAndSaves(t *testing.T) {
 			t.Fatalf("question %s has no prefilled answer", form.Get("q"))
 		}
 		form.Set("go", "next")
-		code, body, _ = send("POST", "/ai-systems/sys-1/classify", form)
+		code, body, _ = send("POST", "/mounted/sys-1/classify", form)
 	}
 	if !strings.Contains(body, "High risk") || !strings.Contains(body, ">Save classification</button>") {
 		t.Fatalf("result page:\n%.2000s", body)
@@ -115,13 +115,13 @@ func TestQuestionnaireForPrefillsAndSaves(t *testing.T) {
 			without[k] = v
 		}
 	}
-	if code, _, _ := send("POST", "/ai-systems/sys-1/classify", without); code != http.StatusForbidden || saved != nil {
+	if code, _, _ := send("POST", "/mounted/sys-1/classify", without); code != http.StatusForbidden || saved != nil {
 		t.Fatalf("save without the CSRF token: %d, saved %v", code, saved != nil)
 	}
 	if form.Get("csrf_token") != sess.CSRFToken {
 		t.Fatal("the result form does not carry the session's CSRF token")
 	}
-	code, _, loc := send("POST", "/ai-systems/sys-1/classify", form)
+	code, _, loc := send("POST", "/mounted/sys-1/classify", form)
 	if code != http.StatusSeeOther || loc != "/ai-systems/sys-1" || saved == nil {
 		t.Fatalf("save: %d → %q, saved %v", code, loc, saved != nil)
 	}

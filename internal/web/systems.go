@@ -150,7 +150,11 @@ type systemData struct {
 	CanChange   bool
 	FactsJSON   string
 	UnknownText []string
+	OpenPoints  []openPointView
 }
+
+// openPointView is a questionnaire answer of "not sure", in the question's own words.
+type openPointView struct{ ID, Question, Ref string }
 
 // unknownLabels say in words what a field of the register is, for "still to find out".
 var unknownLabels = map[string]string{
@@ -200,6 +204,15 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request, p auth.Princ
 	d.FactsJSON = string(b)
 	for _, u := range sys.Unknown {
 		d.UnknownText = append(d.UnknownText, unknownLabels[u])
+	}
+	if qn, err := aiact.DefaultQuestionnaire(); err == nil {
+		for _, id := range sys.OpenPoints {
+			v := openPointView{ID: id, Question: id}
+			if q, ok := qn.Question(id); ok {
+				v.Question, v.Ref = q.Text, q.Ref
+			}
+			d.OpenPoints = append(d.OpenPoints, v)
+		}
 	}
 	s.render(w, r, http.StatusOK, "system", page{Title: sys.Name, Nav: "ai-systems", Principal: &p, CSRF: csrfFrom(r), Data: d})
 }
@@ -468,4 +481,43 @@ func (s *Server) systemDelete(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	s.setFlash(w, r, sys.Name+" removed from the register. Its history stays in the audit log.")
 	http.Redirect(w, r, "/ai-systems", http.StatusSeeOther)
+}
+
+// systemQuestionnaire runs the guided EU AI Act questionnaire for one system, starting from
+// its recorded facts, and saves the facts, its roles and the open points to the register.
+func (s *Server) systemQuestionnaire(r *http.Request, p auth.Principal) (QuestionnaireOptions, error) {
+	sys, err := s.db.System(r.Context(), p.OrgID, r.PathValue("id"))
+	if err != nil {
+		return QuestionnaireOptions{}, err
+	}
+	start := sys.Facts
+	return QuestionnaireOptions{
+		Action: "/ai-systems/" + sys.ID + "/classify", Title: "Classify " + sys.Name, Nav: "ai-systems", Start: &start,
+		DoneLabel: "Save to " + sys.Name,
+		Done: func(w http.ResponseWriter, r *http.Request, p auth.Principal, o QuestionnaireOutcome) (string, error) {
+			current, err := s.db.System(r.Context(), p.OrgID, sys.ID)
+			if err != nil {
+				return "", err
+			}
+			if !canChangeSystem(p, current) {
+				return "", fault.New(fault.Forbidden, "your role (%s) may not change this AI system", p.Role.Label())
+			}
+			facts := o.Facts
+			in := inventory.Input{Facts: &facts, OpenPoints: &o.OpenPoints}
+			if len(facts.Roles) > 0 {
+				roles := facts.Roles
+				in.ActRoles = &roles
+			}
+			up, err := s.db.UpdateSystem(r.Context(), p.OrgID, sys.ID, in, nil, actorOf(p))
+			if err != nil {
+				return "", err
+			}
+			msg := fmt.Sprintf("Classification saved: %s.", tierLabel(up.Tier()))
+			if n := len(up.OpenPoints); n > 0 {
+				msg += fmt.Sprintf(" %d open point(s) to settle.", n)
+			}
+			s.setFlash(w, r, msg)
+			return "/ai-systems/" + sys.ID, nil
+		},
+	}, nil
 }
