@@ -652,4 +652,3 @@ func setFact(f *Facts, path string, raw json.RawMessage) error {
 	v.Set(reflect.Append(v, val.Elem()))
 	return nil
 }
-
