@@ -178,6 +178,9 @@ type Applicability struct {
 	Obligations []aiact.Obligation `json:"obligations"`
 	Clauses     []Requirement      `json:"clauses"`
 	Controls    []Requirement      `json:"controls"`
+	// NIST are the NIST AI RMF subcategories that NIST's crosswalk pairs with the clauses and
+	// controls above; Via names those ISO/IEC 42001 items.
+	NIST []Requirement `json:"nist_ai_rmf"`
 	// Because lists each rule that matched the system, once, with its reason.
 	Because    []Rule   `json:"because"`
 	OpenPoints []string `json:"open_points"`
@@ -190,7 +193,7 @@ type Applicability struct {
 // plus the ISO/IEC 42001 items the system's EU AI Act obligations map to.
 func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 	a := Applicability{SystemID: s.ID, Tier: s.Tier(), Obligations: []aiact.Obligation{}, OpenPoints: s.OpenPoints, Unknown: s.Unknown,
-		RulesAsOf: r.AsOf, Clauses: []Requirement{}, Controls: []Requirement{}, Because: []Rule{}}
+		RulesAsOf: r.AsOf, Clauses: []Requirement{}, Controls: []Requirement{}, Because: []Rule{}, NIST: []Requirement{}}
 	if s.Classification != nil {
 		a.Obligations = s.Classification.Obligations
 	}
@@ -265,5 +268,51 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 	}
 	byID(a.Clauses)
 	byID(a.Controls)
+	a.NIST = nistFor(lib, append(slices.Clone(a.Clauses), a.Controls...))
 	return a
+}
+
+// NISTAIRMF is the NIST AI RMF catalog, reached through NIST's own crosswalk to ISO/IEC 42001.
+const NISTAIRMF = "nist-ai-rmf-1.0"
+
+func nistFor(lib *catalog.Library, iso []Requirement) []Requirement {
+	out := []Requirement{}
+	x, err := lib.Crosswalk(ISO42001, NISTAIRMF)
+	if err != nil {
+		return out
+	}
+	wanted := map[string]bool{}
+	for _, r := range iso {
+		wanted[r.ID] = true
+	}
+	byID := map[string]*Requirement{}
+	for _, m := range x.Mappings {
+		if !wanted[m.From] || m.Relationship == catalog.NotRelated {
+			continue
+		}
+		req, ok := byID[m.To]
+		if !ok {
+			it, err := lib.Item(NISTAIRMF, m.To)
+			if err != nil {
+				continue
+			}
+			req = &Requirement{Catalog: NISTAIRMF, ID: m.To, Title: it.Title, Rules: []string{},
+				Reasons: []string{"Paired with ISO/IEC 42001 in NIST's AI RMF to ISO/IEC 42001 crosswalk."}}
+			byID[m.To] = req
+		}
+		if !slices.Contains(req.Via, m.From) {
+			req.Via = append(req.Via, m.From)
+		}
+	}
+	order := map[string]int{}
+	if c, ok := lib.Catalog(NISTAIRMF); ok {
+		for i, it := range c.Items {
+			order[it.ID] = i
+		}
+	}
+	for _, r := range byID {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return order[out[i].ID] < order[out[j].ID] })
+	return out
 }
