@@ -29,7 +29,7 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	if !regexp.MustCompile(`^[a-z0-9-]+$`).MatchString(c.ID) || c.ID+".json" != strings.TrimPrefix(CatalogPath, "frameworks/") {
 		t.Errorf("catalog id %q does not match its file %s", c.ID, CatalogPath)
 	}
-	if !slices.Contains([]string{"standard", "regulation", "framework", "profile"}, c.Kind) {
+	if !c.Kind.Valid() {
 		t.Errorf("catalog kind %q", c.Kind)
 	}
 	if c.Title == "" || c.Version == "" || c.DataVersion < 1 || c.Publisher == "" || c.Source == "" || c.Notice == "" {
@@ -76,16 +76,16 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	for _, it := range c.Items {
 		// parent names another item and never forms a cycle
 		seen := map[string]bool{it.ID: true}
-		for p := it.Parent; p != nil; p = items[*p].Parent {
-			if ids[*p] != "item" {
-				t.Errorf("item %s: parent %q is not an item", it.ID, *p)
+		for p := it.Parent; p != ""; p = items[p].Parent {
+			if ids[p] != "item" {
+				t.Errorf("item %s: parent %q is not an item", it.ID, p)
 				break
 			}
-			if seen[*p] {
-				t.Errorf("item %s: parent cycle through %s", it.ID, *p)
+			if seen[p] {
+				t.Errorf("item %s: parent cycle through %s", it.ID, p)
 				break
 			}
-			seen[*p] = true
+			seen[p] = true
 		}
 		for _, r := range it.Attrs["roles"] {
 			if !Role(r).Valid() {
