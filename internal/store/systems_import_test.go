@@ -254,4 +254,6 @@ func TestImportAsSystemOwner(t *testing.T) {
 	})
 }
 
-func auditlogFilter(recordType string) auditlog.Filter { return auditlog.Filter{RecordType: recordType} }
+func auditlogFilter(recordType string) auditlog.Filter {
+	return auditlog.Filter{RecordType: recordType}
+}
