@@ -62,6 +62,11 @@ type Route struct {
 	Status   int // success status, 200 when zero
 	// Conditional routes answer with an ETag and honour If-Match.
 	Conditional bool
+	// Consumes lists the media types of a body that is a file rather than JSON (Request is nil).
+	Consumes []string
+	// Produces lists the media types of a success body that is a file: the handler returns a
+	// *Download.
+	Produces []string
 	Handle      func(c *Call) (any, error)
 }
 
@@ -192,6 +197,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		status = http.StatusOK
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if d, ok := out.(*Download); ok {
+		d.write(w, status)
+		return
+	}
 	if v, ok := out.(Versioned); ok && rt.Conditional {
 		tag := etag(v.RecordVersion())
 		w.Header().Set("ETag", tag)

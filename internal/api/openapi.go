@@ -220,6 +220,13 @@ func (s *Server) OpenAPI() schema {
 		if rt.Request != nil {
 			op["requestBody"] = schema{"required": true, "content": schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Request), true)}}}
 		}
+		if len(rt.Consumes) > 0 {
+			content := schema{}
+			for _, mt := range rt.Consumes {
+				content[mt] = schema{"schema": schema{"type": "string", "format": "binary"}}
+			}
+			op["requestBody"] = schema{"required": true, "content": content}
+		}
 		status := rt.Status
 		if status == 0 {
 			status = http.StatusOK
@@ -228,6 +235,13 @@ func (s *Server) OpenAPI() schema {
 		ok := schema{"description": http.StatusText(status)}
 		if rt.Response != nil {
 			ok["content"] = schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Response), false)}}
+		}
+		if len(rt.Produces) > 0 {
+			content := schema{}
+			for _, mt := range rt.Produces {
+				content[mt] = schema{"schema": schema{"type": "string", "format": "binary"}}
+			}
+			ok["content"] = content
 		}
 		if rt.Conditional {
 			ok["headers"] = schema{"ETag": schema{"description": "the record's version, for If-Match", "schema": schema{"type": "string"}}}
@@ -243,8 +257,11 @@ func (s *Server) OpenAPI() schema {
 		if rt.Request != nil || len(rt.Params) > 0 {
 			errs = append(errs, 422)
 		}
-		if rt.Request != nil {
+		if rt.Request != nil || len(rt.Consumes) > 0 {
 			errs = append(errs, 409, 413)
+		}
+		if len(rt.Consumes) > 0 && rt.Request == nil {
+			errs = append(errs, 422)
 		}
 		if strings.Contains(rt.Pattern, "{") {
 			errs = append(errs, 404)
