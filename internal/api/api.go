@@ -67,7 +67,7 @@ type Route struct {
 	// Produces lists the media types of a success body that is a file: the handler returns a
 	// *Download.
 	Produces []string
-	Handle      func(c *Call) (any, error)
+	Handle   func(c *Call) (any, error)
 }
 
 // Call is one request as a handler sees it.
