@@ -325,7 +325,7 @@ func ParseModels(v string) ([]Model, error) {
 				part = strings.TrimSpace(part[:i])
 			}
 		}
-		if i := strings.LastIndex(part, "@"); i > 0 {
+		if i := strings.LastIndex(part, "@"); i >= 0 {
 			m.Version = strings.TrimSpace(part[i+1:])
 			part = strings.TrimSpace(part[:i])
 		}
