@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -82,28 +84,50 @@ func (db *DB) ImportSystems(ctx context.Context, orgID string, rows []inventory.
 			}
 		}
 		t := now()
-		for _, r := range rows {
+		// Updates first, one by one; then the new systems in multi-row INSERTs, their audit
+		// entries chained in memory and the chain head written once. Reports keep file order.
+		done := make([]*inventory.ImportedRow, len(rows))
+		var creates []int
+		for i, r := range rows {
 			if r.Invalid() {
 				rep.Skipped++
 				rep.Errors = append(rep.Errors, r.SortedErrors()...)
 				continue
 			}
-			var s inventory.System
-			action := "created"
-			if before, ok := existing[r.ID]; ok {
-				action = "updated"
-				if s, err = updateSystem(ctx, tx, before, r.Input, actor, t); err != nil {
-					return fmt.Errorf("line %d: %w", r.Line, err)
-				}
-				rep.Updated++
-			} else {
-				s = r.Input.Apply(inventory.System{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, Version: 1, CreatedAt: t, UpdatedAt: t})
-				if s, err = insertSystem(ctx, tx, s, actor, t); err != nil {
+			before, ok := existing[r.ID]
+			if !ok {
+				creates = append(creates, i)
+				continue
+			}
+			s, err := updateSystem(ctx, tx, before, r.Input, actor, t)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", r.Line, err)
+			}
+			rep.Updated++
+			done[i] = &inventory.ImportedRow{Line: r.Line, ID: s.ID, Name: s.Name, Action: "updated", Tier: s.Tier()}
+		}
+		if len(creates) > 0 {
+			w, err := newBulkCreate(ctx, tx, db.Dialect, orgID, actor)
+			if err != nil {
+				return err
+			}
+			for _, i := range creates {
+				r := rows[i]
+				s := r.Input.Apply(inventory.System{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, Version: 1, CreatedAt: t, UpdatedAt: t})
+				if err := w.add(ctx, s, t); err != nil {
 					return fmt.Errorf("line %d: %w", r.Line, err)
 				}
 				rep.Created++
+				done[i] = &inventory.ImportedRow{Line: r.Line, ID: s.ID, Name: s.Name, Action: "created", Tier: w.last.Tier()}
 			}
-			rep.Systems = append(rep.Systems, inventory.ImportedRow{Line: r.Line, ID: s.ID, Name: s.Name, Action: action, Tier: s.Tier()})
+			if err := w.finish(ctx); err != nil {
+				return err
+			}
+		}
+		for _, d := range done {
+			if d != nil {
+				rep.Systems = append(rep.Systems, *d)
+			}
 		}
 		if opts.DryRun {
 			return errDryRun
@@ -165,4 +189,130 @@ func (db *DB) AllSystems(ctx context.Context, orgID string, f inventory.Filter) 
 		}
 		page.Cursor = p.NextCursor
 	}
+}
+
+// bulkRows is how many systems one multi-row INSERT writes: well within both engines' limits
+// on bound parameters (ai_systems has 33 columns), and few enough round trips that PostgreSQL
+// over a network is not dominated by them.
+const bulkRows = 200
+
+// multiInsert gathers the rows of one table for multi-row INSERTs.
+type multiInsert struct {
+	// mark is the placeholder: "$n" for PostgreSQL; a bare "?" for SQLite, which looks
+	// every named or numbered parameter up by a linear search when it parses and binds —
+	// quadratic over a statement of thousands of parameters.
+	mark string
+	head string // INSERT INTO t (columns)
+	ncol int
+	args []any
+	n    int
+}
+
+func (m *multiInsert) add(vals ...any) {
+	m.args = append(m.args, vals...)
+	m.n++
+}
+
+func (m *multiInsert) flush(ctx context.Context, tx *sql.Tx) error {
+	if m.n == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(m.head)
+	b.WriteString(" VALUES ")
+	for i := 0; i < m.n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for j := 0; j < m.ncol; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(m.mark)
+			if m.mark == "$" {
+				b.WriteString(strconv.Itoa(i*m.ncol + j + 1))
+			}
+		}
+		b.WriteString(")")
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), m.args...); err != nil {
+		return fmt.Errorf("%s: %w", m.head, err)
+	}
+	m.args, m.n = m.args[:0], 0
+	return nil
+}
+
+// bulkCreate registers many new systems in one transaction as insertSystem does one: each
+// classified, with its first classification record and its own audit entry.
+type bulkCreate struct {
+	tx                       *sql.Tx
+	orgID                    string
+	actor                    auditlog.Actor
+	systems, classes, audits multiInsert
+	seq                      int64
+	prev                     string
+	last                     inventory.System
+}
+
+func newBulkCreate(ctx context.Context, tx *sql.Tx, dialect Dialect, orgID string, actor auditlog.Actor) (*bulkCreate, error) {
+	mark := "$"
+	if dialect == SQLite {
+		mark = "?"
+	}
+	w := &bulkCreate{tx: tx, orgID: orgID, actor: actor,
+		systems: multiInsert{mark: mark, head: `INSERT INTO ai_systems (id, org_id, ` + systemWriteColumns + `)`, ncol: 2 + len(systemArgs(inventory.System{}))},
+		classes: multiInsert{mark: mark, head: `INSERT INTO ai_system_classifications (id, org_id, system_id, classified_at, tier, facts, result, cause)`, ncol: 8},
+		audits:  multiInsert{mark: mark, head: `INSERT INTO audit_log (` + auditColumns + `)`, ncol: auditColumnCount},
+	}
+	// The chain head is locked for the whole transaction, as appendAudit locks it per entry.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (org_id) DO NOTHING`,
+		orgID, auditlog.GenesisHash); err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `UPDATE audit_heads SET seq = seq WHERE org_id = $1 RETURNING seq, hash`, orgID).Scan(&w.seq, &w.prev); err != nil {
+		return nil, fmt.Errorf("lock audit head: %w", err)
+	}
+	return w, nil
+}
+
+func (w *bulkCreate) add(ctx context.Context, s inventory.System, t time.Time) error {
+	if err := s.Classify(t); err != nil {
+		return err
+	}
+	w.systems.add(append([]any{s.ID, s.OrgID}, systemArgs(s)...)...)
+	w.classes.add(uuid.Must(uuid.NewV7()).String(), s.OrgID, s.ID, *s.ClassifiedAt, string(s.Tier()), mustJSON(s.Facts), mustJSON(s.Classification), "registered")
+	after, err := auditlog.Snapshot(s)
+	if err != nil {
+		return err
+	}
+	e := chainEntry(change{OrgID: w.orgID, Actor: w.actor, Action: auditlog.Create, RecordType: "ai_system", RecordID: s.ID}, nil, after, w.seq, w.prev)
+	w.seq, w.prev = e.Seq, e.Hash
+	w.audits.add(auditValues(e)...)
+	w.last = s
+	if w.systems.n >= bulkRows {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes what is gathered, systems first since their classifications refer to them.
+func (w *bulkCreate) flush(ctx context.Context) error {
+	for _, m := range []*multiInsert{&w.systems, &w.classes, &w.audits} {
+		if err := m.flush(ctx, w.tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish writes the rest and moves the chain head past the last entry.
+func (w *bulkCreate) finish(ctx context.Context) error {
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := w.tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, w.seq, w.prev, w.orgID); err != nil {
+		return fmt.Errorf("advance audit head: %w", err)
+	}
+	return nil
 }
