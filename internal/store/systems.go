@@ -56,11 +56,11 @@ func scanSystem(row interface{ Scan(...any) error }) (inventory.System, error) {
 		}
 	}
 	if classification.Valid {
-		var r aiact.Result
-		if err := json.Unmarshal([]byte(classification.String), &r); err != nil {
+		r, err := decodeClassification(classification.String)
+		if err != nil {
 			return s, fmt.Errorf("ai system %s classification: %w", s.ID, err)
 		}
-		s.Classification = &r
+		s.Classification = r
 	}
 	s.Normalise()
 	return s, nil
