@@ -116,11 +116,14 @@ func fileError(field, format string, args ...any) error {
 type table struct {
 	index map[string]int // column name → cell index
 	used  map[int]bool   // cell indexes that have a column
+	// decoded remembers facts cells already decoded: a register repeats the same few
+	// situations, and decoding facts strictly was half the time of reading a file.
+	decoded map[string]decodedFacts
 	rows  []Row
 }
 
 func newTable(header []string) (*table, error) {
-	t := &table{index: map[string]int{}, used: map[int]bool{}}
+	t := &table{index: map[string]int{}, used: map[int]bool{}, decoded: map[string]decodedFacts{}}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if name == "" {
@@ -175,7 +178,7 @@ func (t *table) add(line int, cells []string) error {
 		}
 		return strings.TrimSpace(cells[i]), true
 	}
-	r.decode(cell)
+	r.decode(cell, t.facts)
 	t.rows = append(t.rows, r)
 	return nil
 }
@@ -183,7 +186,7 @@ func (t *table) add(line int, cells []string) error {
 // decode fills the row's input from its cells. A column present in the header states the
 // field: an empty text or list cell clears it; an empty enumeration, yes/no or facts cell
 // leaves it as it is (unknown on a new system).
-func (r *Row) decode(cell func(string) (string, bool)) {
+func (r *Row) decode(cell func(string) (string, bool), facts func(string) (aiact.Facts, error)) {
 	in := &r.Input
 	if v, ok := cell("id"); ok {
 		r.ID = v
@@ -228,7 +231,7 @@ func (r *Row) decode(cell func(string) (string, bool)) {
 		}
 	}
 	if v, ok := cell("facts"); ok && v != "" {
-		f, err := aiact.DecodeFacts(strings.NewReader(v))
+		f, err := facts(v)
 		if fe, isFacts := err.(*aiact.FactsError); isFacts {
 			field := "facts"
 			if fe.Field != "" {
@@ -250,6 +253,22 @@ func (r *Row) decode(cell func(string) (string, bool)) {
 			r.Fail(field, "%s", f.Message)
 		}
 	}
+}
+
+type decodedFacts struct {
+	facts aiact.Facts
+	err   error
+}
+
+func (t *table) facts(cell string) (aiact.Facts, error) {
+	if d, ok := t.decoded[cell]; ok {
+		return d.facts, d.err
+	}
+	f, err := aiact.DecodeFacts(strings.NewReader(cell))
+	if len(t.decoded) < 1000 {
+		t.decoded[cell] = decodedFacts{f, err}
+	}
+	return f, err
 }
 
 func enum[T ~string](cell func(string) (string, bool), col string, dst **T) {
