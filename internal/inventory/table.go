@@ -119,7 +119,7 @@ type table struct {
 	// decoded remembers facts cells already decoded: a register repeats the same few
 	// situations, and decoding facts strictly was half the time of reading a file.
 	decoded map[string]decodedFacts
-	rows  []Row
+	rows    []Row
 }
 
 func newTable(header []string) (*table, error) {
