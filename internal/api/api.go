@@ -62,12 +62,14 @@ type Route struct {
 	Status   int // success status, 200 when zero
 	// Conditional routes answer with an ETag and honour If-Match.
 	Conditional bool
-	// Consumes lists the media types of a body that is a file rather than JSON (Request is nil).
-	Consumes []string
+	Handle      func(c *Call) (any, error)
+
+	// Upload is the media type of a file sent as the raw body (or as the "file" part of a
+	// multipart form), documented in place of a JSON Request.
+	Upload string
 	// Produces lists the media types of a success body that is a file: the handler returns a
 	// *Download.
 	Produces []string
-	Handle   func(c *Call) (any, error)
 }
 
 // Call is one request as a handler sees it.

@@ -38,9 +38,6 @@ func (d *Download) write(w http.ResponseWriter, status int) {
 	_, _ = w.Write(d.Body)
 }
 
-// importMediaTypes are the bodies the import takes: the file itself, or a form upload.
-var importMediaTypes = []string{"text/csv", inventory.XLSX.MediaType(), "multipart/form-data"}
-
 func (s *Server) inventoryFileRoutes() []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/ai-systems/export", Tag: "AI systems",
@@ -50,13 +47,13 @@ func (s *Server) inventoryFileRoutes() []Route {
 			}, filterParams...),
 			Produces: []string{"text/csv", inventory.XLSX.MediaType(), "application/vnd.cyclonedx+json"}, Handle: s.exportSystems},
 		{Method: "POST", Pattern: "/api/v1/ai-systems/import", Tag: "AI systems",
-			Summary: "Import a CSV or XLSX register in one transaction: rows with an id update that system, the others create one. " +
+			Summary: "Import a CSV (text/csv) or XLSX (" + inventory.XLSX.MediaType() + ") register in one transaction: rows with an id update that system, the others create one. " +
 				"Any bad row refuses the import with a 422 naming each problem as rows[<line>].<column>, unless skip_invalid is set",
 			Permission: auth.ManageInventory, Params: []Param{
 				{Name: "skip_invalid", In: "query", Type: "boolean", Description: "import the good rows and report the bad ones"},
 				{Name: "dry_run", In: "query", Type: "boolean", Description: "check and report what would be imported; change nothing"},
 			},
-			Consumes: importMediaTypes, Response: inventory.ImportReport{}, Handle: s.importSystems},
+			Upload: "text/csv", Response: inventory.RegisterImport{}, Handle: s.importSystems},
 	}
 }
 

@@ -220,12 +220,12 @@ func (s *Server) OpenAPI() schema {
 		if rt.Request != nil {
 			op["requestBody"] = schema{"required": true, "content": schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Request), true)}}}
 		}
-		if len(rt.Consumes) > 0 {
-			content := schema{}
-			for _, mt := range rt.Consumes {
-				content[mt] = schema{"schema": schema{"type": "string", "format": "binary"}}
-			}
-			op["requestBody"] = schema{"required": true, "content": content}
+		if rt.Upload != "" {
+			file := schema{"type": "string", "contentMediaType": rt.Upload}
+			op["requestBody"] = schema{"required": true, "content": schema{
+				rt.Upload:             schema{"schema": file},
+				"multipart/form-data": schema{"schema": schema{"type": "object", "required": []string{"file"}, "properties": schema{"file": file}}},
+			}}
 		}
 		status := rt.Status
 		if status == 0 {
@@ -257,11 +257,10 @@ func (s *Server) OpenAPI() schema {
 		if rt.Request != nil || len(rt.Params) > 0 {
 			errs = append(errs, 422)
 		}
-		if rt.Request != nil || len(rt.Consumes) > 0 {
+		if rt.Request != nil {
 			errs = append(errs, 409, 413)
-		}
-		if len(rt.Consumes) > 0 && rt.Request == nil {
-			errs = append(errs, 422)
+		} else if rt.Upload != "" {
+			errs = append(errs, 413)
 		}
 		if strings.Contains(rt.Pattern, "{") {
 			errs = append(errs, 404)

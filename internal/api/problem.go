@@ -83,11 +83,16 @@ const MaxBodyBytes = 1 << 20
 // decode reads a JSON body into dst strictly: one object, no unknown fields, within the size
 // limit. Every failure is a 4xx naming what is wrong, never a 500.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeLimit(w, r, dst, MaxBodyBytes)
+}
+
+// decodeLimit is decode for the few bodies that may be larger, such as a scan's candidates.
+func decodeLimit(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
 		return &fault.Error{Code: fault.Invalid, Message: "the body must be JSON", Fields: []fault.FieldError{{Field: "body", Message: "has content type " + ct + "; send application/json"}}}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
 	if err == nil {
@@ -104,7 +109,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return fault.New(fault.TooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+		return fault.New(fault.TooLarge, "the body is larger than %d bytes", limit)
 	case errors.Is(err, io.EOF):
 		return bodyError("must not be empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

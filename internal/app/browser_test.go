@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
 )
 
@@ -142,5 +143,57 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	if !strings.Contains(verify, "Chain verified") {
 		t.Errorf("verification: %q", verify)
+	}
+}
+
+// TestBrowserRegister looks at the register and a system page in a real browser, and narrows
+// the register with the filter form, which htmx updates in place.
+func TestBrowserRegister(t *testing.T) {
+	ctx := newBrowser(t)
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	for _, body := range []map[string]any{cvScreening, {"name": "Mail spam filter", "sourcing": "embedded_in_product", "vendor": "Microsoft"},
+		{"name": "Demand forecasting", "sourcing": "internal", "eu_ai_act_roles": []string{"provider"}, "lifecycle_stage": "operation_and_monitoring"}} {
+		if r := s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.ComplianceManager], body); r.status != 201 {
+			t.Fatalf("seed: %d %s", r.status, r.body)
+		}
+	}
+	var rows, tier, controls, status string
+	step := func(name string, as ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, as...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	step("sign in",
+		chromedp.Navigate(s.url+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), tn.users[auth.ComplianceManager].Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.steps`)),
+		chromedp.Click(chromedp.CSS(`a[href="/ai-systems"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#register table`)),
+		screenshot("10-register"))
+	step("filter",
+		chromedp.SetValue(chromedp.CSS(`#tier`), "high"),
+		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role='status' and contains(., 'filtered')]`)),
+		text(`#register p`, &status))
+	step("open a system",
+		text(`#register tbody`, &rows),
+		chromedp.Click(chromedp.CSS(`#register tbody a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#class-h`)),
+		text(`.page-head .tier`, &tier),
+		text(`.reqs-table`, &controls),
+		screenshot("11-system"))
+	if !strings.Contains(status, "1 shown (filtered)") || !strings.Contains(rows, "TalentRank") || strings.Contains(rows, "spam") {
+		t.Errorf("register filtered to high risk shows: %q", rows)
+	}
+	if tier != "High risk" {
+		t.Errorf("tier badge %q", tier)
+	}
+	if !strings.Contains(controls, "6.1.4") {
+		t.Errorf("clauses: %q", controls)
 	}
 }

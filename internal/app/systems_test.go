@@ -210,3 +210,25 @@ func TestAISystemRolesAndIsolation(t *testing.T) {
 		}
 	})
 }
+
+func TestApplicableIncludesNIST(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	var sys systemJSON
+	s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.Admin], cvScreening).json(t, &sys)
+	var app struct {
+		NIST []struct {
+			ID  string
+			Via []string
+		} `json:"nist_ai_rmf"`
+	}
+	s.do("GET", "/api/v1/ai-systems/"+sys.ID+"/applicable", tn.tokens[auth.Admin], nil).json(t, &app)
+	if len(app.NIST) < 5 {
+		t.Fatalf("NIST subcategories: %+v", app.NIST)
+	}
+	for _, n := range app.NIST {
+		if !strings.Contains(n.ID, " ") || len(n.Via) == 0 {
+			t.Errorf("NIST item %+v lacks its identifier form or its ISO link", n)
+		}
+	}
+}

@@ -70,19 +70,37 @@ const (
 	// ManageCatalogs lets a person import, replace and remove the organisation's own
 	// framework catalogs (OSCAL).
 	ManageCatalogs Permission = "catalogs:manage"
+	// ManageRisks lets a person register, assess and treat risks; an AI system owner only the
+	// risks of systems they own. Who may accept a risk is set by the risk acceptance criteria.
+	ManageRisks Permission = "risks:write"
+	// ConfigureRiskMethod lets a person change the organisation's risk method and criteria.
+	ConfigureRiskMethod Permission = "risk_method:write"
+	// ManageAssessments lets a person draft and submit AI system impact assessments.
+	ManageAssessments Permission = "assessments:write"
+	// ApproveAssessments lets a person approve or return an impact assessment in review.
+	ApproveAssessments Permission = "assessments:approve"
+	// ManageControls lets a person maintain the control set and the Statements of Applicability.
+	ManageControls Permission = "controls:write"
+	// ApproveSoA lets a person approve a Statement of Applicability version.
+	ApproveSoA Permission = "soa:approve"
+	// ManageEvidence lets a person upload evidence and link it to records.
+	ManageEvidence Permission = "evidence:write"
 )
 
 // Permissions lists every permission, for documents and checks.
-var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs}
+var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs,
+	ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence}
 
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
 // but changes nothing here (findings arrive with the audit programme).
 var grants = map[Role][]Permission{
-	Admin:             {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs},
-	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageInventory, ManageCatalogs},
-	AISystemOwner:     {ReadRecords, UseTokens, ManageInventory},
-	Auditor:           {ReadRecords, ReadAuditLog, UseTokens},
-	Viewer:            {ReadRecords, UseTokens},
+	Admin: {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs,
+		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence},
+	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageInventory, ManageCatalogs,
+		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence},
+	AISystemOwner: {ReadRecords, UseTokens, ManageInventory, ManageRisks, ManageAssessments, ManageEvidence},
+	Auditor:       {ReadRecords, ReadAuditLog, UseTokens},
+	Viewer:        {ReadRecords, UseTokens},
 }
 
 // Can reports whether r holds p.

@@ -30,6 +30,7 @@ type Condition struct {
 // Rule proposes clauses and controls for the systems its condition matches.
 type Rule struct {
 	ID       string    `json:"id"`
+	Label    string    `json:"label"`
 	When     Condition `json:"when"`
 	Clauses  []string  `json:"clauses,omitempty"`
 	Controls []string  `json:"controls,omitempty"`
@@ -103,8 +104,8 @@ func LoadRules(data []byte, lib *catalog.Library) (*Rules, error) {
 			return nil, fmt.Errorf("applicability rules: rule id %q is empty or repeated", rule.ID)
 		}
 		seen[rule.ID] = true
-		if rule.Reason == "" {
-			return nil, fmt.Errorf("applicability rule %s: no reason", rule.ID)
+		if rule.Reason == "" || rule.Label == "" {
+			return nil, fmt.Errorf("applicability rule %s: no label or reason", rule.ID)
 		}
 		for _, id := range append(slices.Clone(rule.Clauses), rule.Controls...) {
 			if _, err := lib.Item(ISO42001, id); err != nil {
@@ -158,9 +159,11 @@ func DefaultRules() (*Rules, error) { return defaultRules() }
 
 // Requirement is a clause or control a system calls for, and why.
 type Requirement struct {
-	Catalog string   `json:"catalog"`
-	ID      string   `json:"id"`
-	Title   string   `json:"title"`
+	Catalog string `json:"catalog"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	// Rules are the ids of the matched rules that call for it (see Applicability.Because).
+	Rules   []string `json:"rules"`
 	Reasons []string `json:"reasons"`
 	// Via names EU AI Act obligations that point to this requirement through the indicative
 	// crosswalk, which confers no presumption of conformity.
@@ -175,22 +178,27 @@ type Applicability struct {
 	Obligations []aiact.Obligation `json:"obligations"`
 	Clauses     []Requirement      `json:"clauses"`
 	Controls    []Requirement      `json:"controls"`
-	OpenPoints  []string           `json:"open_points"`
-	Unknown     []string           `json:"unknown"`
-	Disclaimer  string             `json:"disclaimer"`
-	RulesAsOf   string             `json:"rules_as_of"`
+	// NIST are the NIST AI RMF subcategories that NIST's crosswalk pairs with the clauses and
+	// controls above; Via names those ISO/IEC 42001 items.
+	NIST []Requirement `json:"nist_ai_rmf"`
+	// Because lists each rule that matched the system, once, with its reason.
+	Because    []Rule   `json:"because"`
+	OpenPoints []string `json:"open_points"`
+	Unknown    []string `json:"unknown"`
+	Disclaimer string   `json:"disclaimer"`
+	RulesAsOf  string   `json:"rules_as_of"`
 }
 
 // Applicable works out what applies to s: the rules' clauses and controls with their reasons,
 // plus the ISO/IEC 42001 items the system's EU AI Act obligations map to.
 func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 	a := Applicability{SystemID: s.ID, Tier: s.Tier(), Obligations: []aiact.Obligation{}, OpenPoints: s.OpenPoints, Unknown: s.Unknown,
-		RulesAsOf: r.AsOf, Clauses: []Requirement{}, Controls: []Requirement{}}
+		RulesAsOf: r.AsOf, Clauses: []Requirement{}, Controls: []Requirement{}, Because: []Rule{}, NIST: []Requirement{}}
 	if s.Classification != nil {
 		a.Obligations = s.Classification.Obligations
 	}
 	reqs := map[string]*Requirement{}
-	add := func(id, reason, via string) {
+	add := func(id, rule, reason, via string) {
 		req, ok := reqs[id]
 		if !ok {
 			it, err := lib.Item(ISO42001, id)
@@ -203,6 +211,9 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 		if reason != "" && !slices.Contains(req.Reasons, reason) {
 			req.Reasons = append(req.Reasons, reason)
 		}
+		if rule != "" && !slices.Contains(req.Rules, rule) {
+			req.Rules = append(req.Rules, rule)
+		}
 		if via != "" && !slices.Contains(req.Via, via) {
 			req.Via = append(req.Via, via)
 		}
@@ -211,11 +222,12 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 		if !rule.When.holds(s) {
 			continue
 		}
+		a.Because = append(a.Because, Rule{ID: rule.ID, Label: rule.Label, Reason: rule.Reason})
 		for _, id := range rule.Clauses {
-			add(id, rule.Reason, "")
+			add(id, rule.ID, rule.Reason, "")
 		}
 		for _, id := range rule.Controls {
-			add(id, rule.Reason, "")
+			add(id, rule.ID, rule.Reason, "")
 		}
 	}
 	if x, err := lib.Crosswalk("eu-ai-act-2024-1689", ISO42001); err == nil {
@@ -223,11 +235,14 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 		for _, ob := range a.Obligations {
 			for _, m := range x.Mappings {
 				if m.From == ob.Item && m.Relationship != catalog.NotRelated {
-					add(m.To, "", fmt.Sprintf("%s (%s)", ob.Ref, ob.Role))
+					add(m.To, "", "", fmt.Sprintf("%s (%s)", ob.Ref, ob.Role))
 				}
 			}
 		}
 		for _, req := range reqs {
+			if req.Rules == nil {
+				req.Rules = []string{}
+			}
 			if len(req.Reasons) == 0 {
 				req.Reasons = append(req.Reasons, "An EU AI Act obligation of this system maps here in the indicative crosswalk.")
 			}
@@ -253,5 +268,51 @@ func (r *Rules) Applicable(s System, lib *catalog.Library) Applicability {
 	}
 	byID(a.Clauses)
 	byID(a.Controls)
+	a.NIST = nistFor(lib, append(slices.Clone(a.Clauses), a.Controls...))
 	return a
+}
+
+// NISTAIRMF is the NIST AI RMF catalog, reached through NIST's own crosswalk to ISO/IEC 42001.
+const NISTAIRMF = "nist-ai-rmf-1.0"
+
+func nistFor(lib *catalog.Library, iso []Requirement) []Requirement {
+	out := []Requirement{}
+	x, err := lib.Crosswalk(ISO42001, NISTAIRMF)
+	if err != nil {
+		return out
+	}
+	wanted := map[string]bool{}
+	for _, r := range iso {
+		wanted[r.ID] = true
+	}
+	byID := map[string]*Requirement{}
+	for _, m := range x.Mappings {
+		if !wanted[m.From] || m.Relationship == catalog.NotRelated {
+			continue
+		}
+		req, ok := byID[m.To]
+		if !ok {
+			it, err := lib.Item(NISTAIRMF, m.To)
+			if err != nil {
+				continue
+			}
+			req = &Requirement{Catalog: NISTAIRMF, ID: m.To, Title: it.Title, Rules: []string{},
+				Reasons: []string{"Paired with ISO/IEC 42001 in NIST's AI RMF to ISO/IEC 42001 crosswalk."}}
+			byID[m.To] = req
+		}
+		if !slices.Contains(req.Via, m.From) {
+			req.Via = append(req.Via, m.From)
+		}
+	}
+	order := map[string]int{}
+	if c, ok := lib.Catalog(NISTAIRMF); ok {
+		for i, it := range c.Items {
+			order[it.ID] = i
+		}
+	}
+	for _, r := range byID {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return order[out[i].ID] < order[out[j].ID] })
+	return out
 }

@@ -78,9 +78,9 @@ type ImportedRow struct {
 	Tier   aiact.Tier `json:"tier"`
 }
 
-// ImportReport is the outcome of an import: what was (or, in a dry run, would be) written
+// RegisterImport is the outcome of an import: what was (or, in a dry run, would be) written
 // and the rows left out with their problems.
-type ImportReport struct {
+type RegisterImport struct {
 	DryRun  bool               `json:"dry_run"`
 	Rows    int                `json:"rows"`
 	Created int                `json:"created"`

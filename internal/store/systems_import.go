@@ -26,8 +26,8 @@ var errDryRun = errors.New("dry run")
 // organisation — and unless opts.SkipInvalid any bad row refuses the whole import with every
 // problem named by line and column, changing nothing. A dry run does all the work and rolls
 // it back, so its report is exactly what the import would do.
-func (db *DB) ImportSystems(ctx context.Context, orgID string, rows []inventory.Row, opts inventory.ImportOptions, actor auditlog.Actor) (inventory.ImportReport, error) {
-	rep := inventory.ImportReport{DryRun: opts.DryRun, Rows: len(rows), Systems: []inventory.ImportedRow{}, Errors: []fault.FieldError{}}
+func (db *DB) ImportSystems(ctx context.Context, orgID string, rows []inventory.Row, opts inventory.ImportOptions, actor auditlog.Actor) (inventory.RegisterImport, error) {
+	rep := inventory.RegisterImport{DryRun: opts.DryRun, Rows: len(rows), Systems: []inventory.ImportedRow{}, Errors: []fault.FieldError{}}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		owners, err := memberIDsByEmail(ctx, tx, orgID)
 		if err != nil {
@@ -138,7 +138,7 @@ func (db *DB) ImportSystems(ctx context.Context, orgID string, rows []inventory.
 		err = nil
 	}
 	if err != nil {
-		return inventory.ImportReport{}, err
+		return inventory.RegisterImport{}, err
 	}
 	return rep, nil
 }

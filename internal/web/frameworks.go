@@ -267,15 +267,20 @@ const maxUploadBytes = 2*catalog.MaxImportBytes + 64<<10
 // limit sized for OSCAL documents (the ordinary form limit is far smaller). It only reads
 // the body for a request that carries a valid session, so anonymous posts cost nothing.
 func (s *Server) parseUpload(next http.HandlerFunc) http.HandlerFunc {
+	return s.parseUploadLimit(maxUploadBytes, next)
+}
+
+// parseUploadLimit is parseUpload for forms with a limit of their own.
+func (s *Server) parseUploadLimit(limit int64, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ck, err := r.Cookie(api.SessionCookie)
 		if err == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			if _, _, err := s.db.SessionPrincipal(r.Context(), ck.Value); err == nil {
-				r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
 				if err := r.ParseMultipartForm(8 << 20); err != nil {
 					var tooBig *http.MaxBytesError
 					if errors.As(err, &tooBig) {
-						s.fail(w, r, fault.New(fault.TooLarge, "the upload is larger than %d MiB", maxUploadBytes>>20))
+						s.fail(w, r, fault.New(fault.TooLarge, "the upload is larger than %d MiB", limit>>20))
 						return
 					}
 					s.fail(w, r, fault.New(fault.Invalid, "the upload could not be read"))

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/annexa-dev/annexa/internal/discovery"
 	"github.com/annexa-dev/annexa/internal/middleware"
 )
 
@@ -30,8 +31,26 @@ func (s *Server) routes() {
 	handle("POST /tokens/{id}/revoke", s.signedIn(s.tokensRevoke))
 	handle("GET /audit-log", s.signedIn(s.auditLogPage))
 	handle("POST /switch-organisation", s.signedIn(s.switchOrganisation))
+	handle("GET /ai-systems", s.signedIn(s.systemsPage))
+	handle("GET /ai-systems/new", s.signedIn(s.systemNewForm))
+	handle("POST /ai-systems", s.signedIn(s.systemCreate))
+	handle("GET /ai-systems/{id}", s.signedIn(s.systemPage))
+	handle("GET /ai-systems/{id}/edit", s.signedIn(s.systemEditForm))
+	handle("POST /ai-systems/{id}", s.signedIn(s.systemUpdate))
+	handle("POST /ai-systems/{id}/reviewed", s.signedIn(s.systemReviewed))
+	handle("POST /ai-systems/{id}/delete", s.signedIn(s.systemDelete))
+	classifySystem := s.signedIn(s.QuestionnaireFor(s.systemQuestionnaire))
+	handle("GET /ai-systems/{id}/classify", classifySystem)
+	handle("POST /ai-systems/{id}/classify", classifySystem)
 	handle("GET /frameworks", s.signedIn(s.frameworksPage))
 	handle("POST /frameworks", s.parseUpload(s.signedIn(s.frameworkImport)))
 	handle("GET /frameworks/{id}", s.signedIn(s.frameworkPage))
 	handle("GET /frameworks/{id}/items/{item}", s.signedIn(s.frameworkItemPage))
+	handle("GET /classify", s.signedIn(s.classifyPage))
+	handle("POST /classify", s.signedIn(s.classifyPage))
+	handle("GET /discovery", s.signedIn(s.discoveryPage))
+	handle("POST /discovery/import", s.parseUploadLimit(discovery.MaxImportBytes+64<<10, s.signedIn(s.discoveryImport)))
+	handle("POST /discovery/{id}/accept", s.signedIn(s.discoveryAccept))
+	handle("POST /discovery/{id}/merge", s.signedIn(s.discoveryMerge))
+	handle("POST /discovery/{id}/dismiss", s.signedIn(s.discoveryDismiss))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/fault"
+	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/middleware"
 	"github.com/annexa-dev/annexa/internal/store"
 )
@@ -117,7 +118,35 @@ func (s *Server) parseTemplates() error {
 		"field": func(name, label, typ string, value any, fields map[string]string, autocomplete string) inputField {
 			return inputField{Name: name, Label: label, Type: typ, Value: fmt.Sprint(value), Error: fields[name], Autocomplete: autocomplete}
 		},
-		"diff": diffJSON,
+		"diff":      diffJSON,
+		"tierLabel": tierLabel,
+		"deref":     func(b *bool) bool { return b != nil && *b },
+		"enumField": func(name, legend string, options []choice, fields map[string]string) enumField {
+			f := enumField{Name: name, Legend: legend, Options: options, Error: fields[name]}
+			for _, o := range options {
+				f.Any = f.Any || o.Checked
+			}
+			return f
+		},
+		"reqList": func(items []inventory.Requirement, because []inventory.Rule) reqList {
+			l := reqList{Items: items, Labels: map[string]string{}}
+			for _, r := range because {
+				l.Labels[r.ID] = r.Label
+			}
+			return l
+		},
+		"triField": func(name, legend, value string) triField { return triField{name, legend, value} },
+		"actRole":  actRoleLabel,
+		"words":    func(v any) string { return humanise(fmt.Sprint(v)) },
+		"yesno": func(b *bool) string {
+			switch {
+			case b == nil:
+				return "unknown"
+			case *b:
+				return "yes"
+			}
+			return "no"
+		},
 	}
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/input.html")
 	if err != nil {
@@ -139,6 +168,19 @@ func (s *Server) parseTemplates() error {
 		s.pages[name] = t
 	}
 	return nil
+}
+
+type enumField struct {
+	Name, Legend, Error string
+	Options             []choice
+	Any                 bool
+}
+
+type triField struct{ Name, Legend, Value string }
+
+type reqList struct {
+	Items  []inventory.Requirement
+	Labels map[string]string
 }
 
 type inputField struct {
@@ -207,7 +249,7 @@ func (s *Server) Handler() http.Handler {
 
 // permissions the templates branch on.
 type perms struct {
-	EditOrganisation, ManageUsers, ReadAuditLog, ManageTokens bool
+	EditOrganisation, ManageUsers, ReadAuditLog, ManageTokens, ManageInventory bool
 }
 
 // page is what every template receives.
@@ -237,6 +279,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			ManageUsers:      p.Principal.Can(auth.ManageUsers),
 			ReadAuditLog:     p.Principal.Can(auth.ReadAuditLog),
 			ManageTokens:     p.Principal.Can(auth.ManageTokens),
+			ManageInventory:  p.Principal.Can(auth.ManageInventory),
 		}
 	}
 	if p.Flash == "" {
