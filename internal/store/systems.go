@@ -56,11 +56,11 @@ func scanSystem(row interface{ Scan(...any) error }) (inventory.System, error) {
 		}
 	}
 	if classification.Valid {
-		var r aiact.Result
-		if err := json.Unmarshal([]byte(classification.String), &r); err != nil {
+		r, err := decodeClassification(classification.String)
+		if err != nil {
 			return s, fmt.Errorf("ai system %s classification: %w", s.ID, err)
 		}
-		s.Classification = &r
+		s.Classification = r
 	}
 	s.Normalise()
 	return s, nil
@@ -146,6 +146,13 @@ func createSystem(ctx context.Context, tx *sql.Tx, orgID string, in inventory.In
 	if err := checkOwner(ctx, tx, orgID, s.OwnerID); err != nil {
 		return s, err
 	}
+	return insertSystem(ctx, tx, s, actor, t)
+}
+
+// insertSystem classifies a new system and writes it, its first classification and its audit
+// entry; the owner has been checked.
+func insertSystem(ctx context.Context, tx *sql.Tx, s inventory.System, actor auditlog.Actor, t time.Time) (inventory.System, error) {
+	orgID := s.OrgID
 	if err := s.Classify(t); err != nil {
 		return s, err
 	}
@@ -277,7 +284,17 @@ func (db *DB) UpdateSystem(ctx context.Context, orgID, id string, in inventory.I
 		if ifVersion != nil && *ifVersion != before.Version {
 			return staleVersion("AI system", before.Version)
 		}
-		t := now()
+		out, err = updateSystem(ctx, tx, before, in, actor, now())
+		return err
+	})
+	return out, err
+}
+
+// updateSystem applies in to the system as read in this transaction.
+func updateSystem(ctx context.Context, tx *sql.Tx, before inventory.System, in inventory.Input, actor auditlog.Actor, t time.Time) (inventory.System, error) {
+	orgID, id := before.OrgID, before.ID
+	var out inventory.System
+	err := func() error {
 		after := in.Apply(before)
 		if in.OwnerID != nil && after.OwnerID != before.OwnerID {
 			if err := checkOwner(ctx, tx, orgID, after.OwnerID); err != nil {
@@ -327,7 +344,7 @@ func (db *DB) UpdateSystem(ctx context.Context, orgID, id string, in inventory.I
 		}
 		out = after
 		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "ai_system", RecordID: id, Before: before, After: after})
-	})
+	}()
 	return out, err
 }
 
