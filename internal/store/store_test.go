@@ -455,12 +455,8 @@ func TestInstancesMigrateTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, latest, err := db.SchemaVersion(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(total) != latest {
-		t.Fatalf("migrations applied %d times in all, want each of %d once", total, latest)
+	if known := db.KnownMigrations(); total != known {
+		t.Fatalf("migrations applied %d times in all, want each of %d once", total, known)
 	}
 }
 
