@@ -85,6 +85,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		"POST /api/v1/tokens":           map[string]any{"name": "drift test"},
 		"POST /api/v1/ai-systems":       map[string]any{"name": "Drift test system", "eu_ai_act_roles": []string{"deployer"}, "facts": map[string]any{"annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}}},
 		"PATCH /api/v1/ai-systems/{id}": map[string]any{"models": []map[string]any{{"name": "m", "version": "2"}}},
+		"POST /api/v1/advice":           map[string]any{"uses_ai": true, "eu_presence": true},
 		"POST /api/v1/classify":         map[string]any{"roles": []string{"deployer"}, "annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}},
 		"POST /api/v1/catalogs/import": `{"catalog": {"uuid": "8b5a1f3e-2a57-4d3f-9b47-0c6c7a9c3d11", "metadata": {"title": "Drift test controls",
 			"last-modified": "2026-11-01T00:00:00Z", "version": "1", "oscal-version": "1.2.2"}, "controls": [{"id": "dt-1", "title": "One control"}]}}`,

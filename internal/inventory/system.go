@@ -485,3 +485,17 @@ type ClassificationRecord struct {
 	Result       aiact.Result `json:"result"`
 	Cause        string       `json:"cause"`
 }
+
+// Stats summarise the register for the dashboard and the roadmap.
+type Stats struct {
+	Total int                `json:"total"`
+	Tiers map[aiact.Tier]int `json:"tiers"`
+	// UnknownOwner, UnknownRole and Unclassified count systems whose owner, EU AI Act role or
+	// classification is not settled: no EU link recorded, or open points left.
+	UnknownOwner int `json:"unknown_owner"`
+	UnknownRole  int `json:"unknown_role"`
+	Unclassified int `json:"unclassified"`
+	// Complete counts systems with purpose, owner, sourcing, roles, affected groups and models recorded.
+	Complete  int `json:"complete"`
+	ReviewDue int `json:"review_due"`
+}

@@ -288,3 +288,57 @@ func (rm Roadmap) CSVRows() [][]string {
 	}
 	return rows
 }
+
+// Facts are the figures from the organisation's records that the roadmap measures progress by.
+// Each is counted only from real records: starter templates, drafts and expired evidence never
+// count.
+type Facts struct {
+	ISMSScope, AIMSScope, AIRoles bool
+	// Team counts people other than administrators.
+	Team int
+	// Systems, SystemsComplete and SystemsClassified come from the AI system register.
+	Systems, SystemsComplete, SystemsClassified int
+	RiskMethodSet                               bool
+	SystemsWithRisks, AIRisks, AIRisksTreated   int
+	AssessmentsApproved                         int
+	Controls, ControlsImplemented               int
+	SoA42001Approved                            bool
+	EvidenceNeeded, EvidenceCurrent             int
+	InternalAudits, ManagementReviews           int
+}
+
+func yes(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func share(n, of int) float64 {
+	if of <= 0 {
+		return 0
+	}
+	return math.Min(1, float64(n)/float64(of))
+}
+
+// Progress turns the figures into per-step progress.
+func (f Facts) Progress() Progress {
+	return Progress{
+		"isms_scope":           yes(f.ISMSScope),
+		"aims_scope":           yes(f.AIMSScope),
+		"ai_roles":             yes(f.AIRoles),
+		"team":                 yes(f.Team > 0),
+		"systems_registered":   yes(f.Systems > 0),
+		"systems_complete":     share(f.SystemsComplete, f.Systems),
+		"systems_classified":   share(f.SystemsClassified, f.Systems),
+		"risk_method":          yes(f.RiskMethodSet),
+		"ai_risks":             share(f.SystemsWithRisks, f.Systems),
+		"risks_treated":        share(f.AIRisksTreated, f.AIRisks),
+		"assessments_approved": share(f.AssessmentsApproved, f.Systems),
+		"controls_implemented": share(f.ControlsImplemented, f.Controls),
+		"soa_42001":            yes(f.SoA42001Approved),
+		"evidence_current":     share(f.EvidenceCurrent, f.EvidenceNeeded),
+		"internal_audit":       yes(f.InternalAudits > 0),
+		"management_review":    yes(f.ManagementReviews > 0),
+	}
+}

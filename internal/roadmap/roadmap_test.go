@@ -99,3 +99,26 @@ func TestLoadRefusesBadData(t *testing.T) {
 		}
 	}
 }
+
+func TestFactsCoverEveryStep(t *testing.T) {
+	d := data(t)
+	p := Facts{}.Progress()
+	for _, id := range d.StepIDs() {
+		if _, ok := p[id]; !ok {
+			t.Errorf("step %s is never measured", id)
+		}
+	}
+	if len(p) != len(d.StepIDs()) {
+		t.Errorf("progress measures %d steps, the roadmap has %d", len(p), len(d.StepIDs()))
+	}
+	empty := Facts{}.Progress()
+	for id, v := range empty {
+		if v != 0 {
+			t.Errorf("an empty organisation has %s at %v", id, v)
+		}
+	}
+	half := Facts{Systems: 4, SystemsComplete: 2}.Progress()
+	if half["systems_complete"] != 0.5 || half["systems_registered"] != 1 {
+		t.Errorf("half-complete register: %+v", half)
+	}
+}

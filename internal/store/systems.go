@@ -400,3 +400,36 @@ func (db *DB) SystemCount(ctx context.Context, orgID string) (int, error) {
 	}
 	return n, nil
 }
+
+// InventoryStats counts the register by tier and completeness in one pass of SQL, so the
+// dashboard stays fast however many systems there are.
+func (db *DB) InventoryStats(ctx context.Context, orgID string) (inventory.Stats, error) {
+	st := inventory.Stats{Tiers: map[aiact.Tier]int{}}
+	rows, err := db.r.QueryContext(ctx, `SELECT tier, COUNT(*),
+		SUM(CASE WHEN owner_id = '' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN eu_ai_act_roles = '[]' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN open_points <> '[]' OR facts NOT LIKE '%"eu_nexus"%' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN owner_id <> '' AND intended_purpose <> '' AND sourcing <> '' AND eu_ai_act_roles <> '[]'
+			AND affected_groups <> '[]' AND models <> '[]' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN review_due THEN 1 ELSE 0 END)
+		FROM ai_systems WHERE org_id = $1 GROUP BY tier`, orgID)
+	if err != nil {
+		return st, fmt.Errorf("inventory stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tier string
+		var n, owner, role, uncl, complete, due int
+		if err := rows.Scan(&tier, &n, &owner, &role, &uncl, &complete, &due); err != nil {
+			return st, fmt.Errorf("inventory stats: %w", err)
+		}
+		st.Tiers[aiact.Tier(tier)] = n
+		st.Total += n
+		st.UnknownOwner += owner
+		st.UnknownRole += role
+		st.Unclassified += uncl
+		st.Complete += complete
+		st.ReviewDue += due
+	}
+	return st, rows.Err()
+}
