@@ -160,6 +160,7 @@ func run(dsn string, systems, n int) error {
 		{"GET /api/v1/ai-systems (page of 50)", get("/api/v1/ai-systems?limit=50"), 200, n},
 		{"GET /api/v1/ai-systems?q=people+assistant&tier=high", get("/api/v1/ai-systems?q=people+assistant&tier=high"), 200, n},
 		{"GET /api/v1/ai-systems?limit=1000", get("/api/v1/ai-systems?limit=1000"), 200, n / 5},
+		{"GET /api/v1/ai-systems/summary?limit=1000", get("/api/v1/ai-systems/summary?limit=1000"), 200, n / 5},
 	}
 	fmt.Printf("%-52s %6s %10s %10s %10s\n", "operation", "n", "p50", "p99", "req/s")
 	for _, op := range ops {

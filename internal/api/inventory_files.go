@@ -7,14 +7,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/inventory"
@@ -57,23 +55,6 @@ func (s *Server) inventoryFileRoutes() []Route {
 	}
 }
 
-// filterParams are the register's filters, shared by the export.
-var filterParams = []Param{
-	{Name: "q", In: "query", Description: "words in the name, purpose, vendor, business unit or models"},
-	{Name: "tier", In: "query", Description: "EU AI Act tier: prohibited, high, limited, minimal, out_of_scope"},
-	{Name: "role", In: "query", Description: "the organisation's EU AI Act role"},
-	{Name: "lifecycle_stage", In: "query", Description: "inception, design_and_development, …, retirement"},
-	{Name: "owner", In: "query", Description: "the owning person's user id"},
-	{Name: "vendor", In: "query", Description: "vendor name, any case"},
-	{Name: "sourcing", In: "query", Description: "internal, third_party or embedded_in_product"},
-}
-
-func systemFilter(q url.Values) inventory.Filter {
-	return inventory.Filter{Query: q.Get("q"), Tier: aiact.Tier(q.Get("tier")), Role: aiact.Role(q.Get("role")),
-		LifecycleStage: inventory.LifecycleStage(q.Get("lifecycle_stage")), OwnerID: q.Get("owner"), Vendor: q.Get("vendor"),
-		Sourcing: inventory.Sourcing(q.Get("sourcing"))}
-}
-
 func (s *Server) exportSystems(c *Call) (any, error) {
 	ctx := c.R.Context()
 	q := c.R.URL.Query()
@@ -85,7 +66,11 @@ func (s *Server) exportSystems(c *Call) (any, error) {
 		return nil, &fault.Error{Code: fault.Invalid, Message: "the request has invalid fields",
 			Fields: []fault.FieldError{{Field: "format", Message: "must be csv, xlsx or cyclonedx"}}}
 	}
-	systems, err := s.db.AllSystems(ctx, c.Principal.OrgID, systemFilter(q))
+	f, err := systemFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	systems, err := s.db.AllSystems(ctx, c.Principal.OrgID, f)
 	if err != nil {
 		return nil, err
 	}

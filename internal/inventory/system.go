@@ -499,3 +499,19 @@ type Stats struct {
 	Complete  int `json:"complete"`
 	ReviewDue int `json:"review_due"`
 }
+
+// Summary is a register entry as long lists show it: no classification detail, facts or models.
+type Summary struct {
+	ID              string         `json:"id"`
+	Name            string         `json:"name"`
+	IntendedPurpose string         `json:"intended_purpose"`
+	OwnerID         string         `json:"owner_id"`
+	BusinessUnit    string         `json:"business_unit"`
+	Sourcing        Sourcing       `json:"sourcing"`
+	Vendor          string         `json:"vendor"`
+	LifecycleStage  LifecycleStage `json:"lifecycle_stage"`
+	Tier            aiact.Tier     `json:"tier"`
+	ReviewDue       bool           `json:"review_due"`
+	Version         int64          `json:"version"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}

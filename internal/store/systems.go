@@ -203,8 +203,32 @@ func likePattern(q string) string {
 
 // Systems lists an organisation's AI systems by name, filtered.
 func (db *DB) Systems(ctx context.Context, orgID string, f inventory.Filter, page PageRequest) (Page[inventory.System], error) {
+	return listSystems(ctx, db, orgID, f, page, systemColumns, scanSystem,
+		func(s inventory.System) string { return strings.ToLower(s.Name) + "\x00" + s.ID })
+}
+
+const summaryColumns = `id, name, intended_purpose, owner_id, business_unit, sourcing, vendor, lifecycle_stage, tier, review_due, version, updated_at`
+
+func scanSummary(row interface{ Scan(...any) error }) (inventory.Summary, error) {
+	var s inventory.Summary
+	var sourcing, stage, tier string
+	err := row.Scan(&s.ID, &s.Name, &s.IntendedPurpose, &s.OwnerID, &s.BusinessUnit, &sourcing, &s.Vendor, &stage, &tier, &s.ReviewDue, &s.Version, &s.UpdatedAt)
+	s.Sourcing, s.LifecycleStage, s.Tier, s.UpdatedAt = inventory.Sourcing(sourcing), inventory.LifecycleStage(stage), aiact.Tier(tier), s.UpdatedAt.UTC()
+	return s, err
+}
+
+// SystemSummaries lists the register like Systems, but only the columns a long list needs: no
+// classification, facts or models are read or decoded, so a page of 1,000 stays cheap.
+func (db *DB) SystemSummaries(ctx context.Context, orgID string, f inventory.Filter, page PageRequest) (Page[inventory.Summary], error) {
+	return listSystems(ctx, db, orgID, f, page, summaryColumns, scanSummary,
+		func(s inventory.Summary) string { return strings.ToLower(s.Name) + "\x00" + s.ID })
+}
+
+// listSystems runs the register's filtered, keyset-paged query with the given columns.
+func listSystems[T any](ctx context.Context, db *DB, orgID string, f inventory.Filter, page PageRequest, columns string,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) string) (Page[T], error) {
 	if err := f.Validate(); err != nil {
-		return Page[inventory.System]{}, err
+		return Page[T]{}, err
 	}
 	page = page.normalise()
 	where := []string{"org_id = $1"}
@@ -243,30 +267,30 @@ func (db *DB) Systems(ctx context.Context, orgID string, f inventory.Filter, pag
 	if k := page.cursorKey(); k != "" {
 		name, id, ok := strings.Cut(k, "\x00")
 		if !ok {
-			return Page[inventory.System]{}, fault.New(fault.Invalid, "bad cursor")
+			return Page[T]{}, fault.New(fault.Invalid, "bad cursor")
 		}
 		add("(name_key > ? OR (name_key = ? AND id > ?))", name, name, id)
 	}
 	args = append(args, page.Limit+1)
-	q := `SELECT ` + systemColumns + ` FROM ai_systems WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + columns + ` FROM ai_systems WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY name_key, id LIMIT $` + strconv.Itoa(len(args))
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return Page[inventory.System]{}, fmt.Errorf("list ai systems: %w", err)
+		return Page[T]{}, fmt.Errorf("list ai systems: %w", err)
 	}
 	defer rows.Close()
-	var items []inventory.System
+	var items []T
 	for rows.Next() {
-		s, err := scanSystem(rows)
+		s, err := scan(rows)
 		if err != nil {
-			return Page[inventory.System]{}, fmt.Errorf("read ai system: %w", err)
+			return Page[T]{}, fmt.Errorf("read ai system: %w", err)
 		}
 		items = append(items, s)
 	}
 	if err := rows.Err(); err != nil {
-		return Page[inventory.System]{}, fmt.Errorf("list ai systems: %w", err)
+		return Page[T]{}, fmt.Errorf("list ai systems: %w", err)
 	}
-	return finish(items, page.Limit, func(s inventory.System) string { return strings.ToLower(s.Name) + "\x00" + s.ID }), nil
+	return finish(items, page.Limit, key), nil
 }
 
 // UpdateSystem applies a partial update, records material changes as review reasons, and
