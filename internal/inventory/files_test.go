@@ -2,8 +2,6 @@ package inventory_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -119,29 +117,7 @@ func TestXLSXWithBlankRowsAndMissingCells(t *testing.T) {
 
 // TestMLBOMIsValidCycloneDX16 validates the export against the published CycloneDX 1.6 schema.
 func TestMLBOMIsValidCycloneDX16(t *testing.T) {
-	dir := filepath.Join(sharedtest.Dir(t), "schemas", "cyclonedx")
-	c := jsonschema.NewCompiler()
-	for _, name := range []string{"bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"} {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		// The bom schema refers to the others by their bare names.
-		for _, url := range []string{"http://cyclonedx.org/schema/" + name, name} {
-			if err := c.AddResource(url, doc); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	sch, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := sharedtest.CycloneDXSchema(t, "1.6")
 	check := func(what string, body []byte) error {
 		t.Helper()
 		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
