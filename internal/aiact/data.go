@@ -7,6 +7,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/catalog"
 	"io/fs"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -441,4 +442,31 @@ func (d *Data) resolve(key string, asOf time.Time) (resolvedDate, bool) {
 		status = d.acts[best.Act].Status
 	}
 	return resolvedDate{date: date, status: status, confidence: best.Confidence, source: best.LegalSource}, true
+}
+
+// Deadline is one obligation group's application date under the law in force on a day.
+type Deadline struct {
+	Key      string    `json:"key"`
+	Title    string    `json:"title"`
+	Date     time.Time `json:"date"`
+	Status   string    `json:"status"`
+	Source   string    `json:"source"`
+	DaysLeft int       `json:"days_left"`
+}
+
+// Deadlines lists every obligation group's application date as of asOf, soonest first, with
+// the days left (negative once the date has passed).
+func (d *Data) Deadlines(asOf time.Time) []Deadline {
+	day := asOf.UTC().Truncate(24 * time.Hour)
+	var out []Deadline
+	for _, e := range d.Timeline.Entries {
+		r, ok := d.resolve(e.Key, asOf)
+		if !ok {
+			continue
+		}
+		out = append(out, Deadline{Key: e.Key, Title: e.Title, Date: r.date, Status: r.status, Source: r.source,
+			DaysLeft: int(r.date.Sub(day).Hours() / 24)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	return out
 }

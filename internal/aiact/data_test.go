@@ -396,3 +396,30 @@ func TestLoadDataRejectsInconsistentData(t *testing.T) {
 		})
 	}
 }
+
+func TestDeadlines(t *testing.T) {
+	d := mustData(t)
+	asOf := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	ds := d.Deadlines(asOf)
+	if len(ds) == 0 {
+		t.Fatal("no deadlines")
+	}
+	var annexIII *Deadline
+	for i := range ds {
+		if i > 0 && ds[i].Date.Before(ds[i-1].Date) {
+			t.Fatal("deadlines are not in date order")
+		}
+		if strings.Contains(strings.ToLower(ds[i].Title), "annex iii") {
+			annexIII = &ds[i]
+		}
+	}
+	if annexIII == nil || annexIII.Date.Format(time.DateOnly) != "2027-12-02" || annexIII.Status != "reported" || annexIII.DaysLeft != 370 {
+		t.Fatalf("Annex III deadline as of 2026-11-27: %+v", annexIII)
+	}
+	// Before the 2026 amendment entered into force, the original date applied.
+	for _, dl := range d.Deadlines(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		if dl.Key == annexIII.Key && dl.Date.Format(time.DateOnly) != "2026-08-02" {
+			t.Fatalf("Annex III deadline as of 2026-07-01: %s", dl.Date.Format(time.DateOnly))
+		}
+	}
+}
