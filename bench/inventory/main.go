@@ -9,22 +9,20 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/annexa-dev/annexa/bench/harness"
 )
 
 func main() {
@@ -102,7 +100,7 @@ func run(dsn string, systems, n int) error {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	token := lines[len(lines)-1]
 
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		return err
 	}
@@ -114,7 +112,7 @@ func run(dsn string, systems, n int) error {
 	}
 	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
 	base := "http://" + addr
-	if err := waitReady(base); err != nil {
+	if err := harness.WaitReady(base); err != nil {
 		return err
 	}
 	engine := "SQLite"
@@ -122,7 +120,7 @@ func run(dsn string, systems, n int) error {
 		engine = "PostgreSQL"
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	fmt.Printf("Annexa inventory benchmark — %s, %d AI systems, %d requests per row, %d CPUs\n\n", engine, systems, n, numCPU())
+	fmt.Printf("Annexa inventory benchmark — %s, %d AI systems, %d requests per row, %d CPUs\n\n", engine, systems, n, harness.NumCPU())
 
 	file := register(systems)
 	req, _ := http.NewRequest("POST", base+"/api/v1/ai-systems/import", bytes.NewReader(file))
@@ -164,113 +162,16 @@ func run(dsn string, systems, n int) error {
 	}
 	fmt.Printf("%-52s %6s %10s %10s %10s\n", "operation", "n", "p50", "p99", "req/s")
 	for _, op := range ops {
-		lat, elapsed, err := load(client, token, op.req, op.want, op.n, 1)
+		lat, elapsed, err := harness.Load(client, token, op.req, op.want, op.n, 1)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op.name, err)
 		}
-		fmt.Printf("%-52s %6d %10s %10s %10.0f\n", op.name, op.n, pct(lat, 50), pct(lat, 99), float64(op.n)/elapsed.Seconds())
+		fmt.Printf("%-52s %6d %10s %10s %10.0f\n", op.name, op.n, harness.Percentile(lat, 50), harness.Percentile(lat, 99), float64(op.n)/elapsed.Seconds())
 	}
-	rss, err := peakRSS(srv.Process.Pid)
+	rss, err := harness.PeakRSS(srv.Process.Pid)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\nserver peak RSS: %.1f MB\n", float64(rss)/1024)
 	return nil
-}
-
-func load(c *http.Client, token string, mk func() (*http.Request, error), want, n, conc int) ([]time.Duration, time.Duration, error) {
-	lat := make([]time.Duration, n)
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				req, err := mk()
-				if err == nil {
-					req.Header.Set("Authorization", "Bearer "+token)
-					if req.Header.Get("Content-Type") == "" {
-						req.Header.Set("Content-Type", "application/json")
-					}
-					t0 := time.Now()
-					var res *http.Response
-					res, err = c.Do(req)
-					if err == nil {
-						_, _ = io.Copy(io.Discard, res.Body)
-						res.Body.Close()
-						lat[i] = time.Since(t0)
-						if res.StatusCode != want {
-							err = fmt.Errorf("status %d", res.StatusCode)
-						}
-					}
-				}
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return lat, time.Since(start), firstErr
-}
-
-func pct(lat []time.Duration, p int) string {
-	s := append([]time.Duration(nil), lat...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	d := s[(len(s)-1)*p/100]
-	return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
-}
-
-// peakRSS reads the process's high-water resident set size in KiB (Linux).
-func peakRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, fmt.Errorf("read peak RSS: %w", err)
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if bytes.HasPrefix(line, []byte("VmHWM:")) {
-			var kb int64
-			fmt.Sscanf(string(bytes.TrimPrefix(line, []byte("VmHWM:"))), "%d", &kb)
-			return kb, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitReady(base string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("server did not become ready")
-}
-
-func numCPU() int {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	return bytes.Count(b, []byte("processor\t:"))
 }

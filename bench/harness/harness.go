@@ -1,0 +1,121 @@
+// Package harness is what the benchmark commands share: driving a running server with a
+// bounded number of requests, latency percentiles, and the server process's peak memory.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Load sends n requests made by mk from conc workers with the bearer token, and returns each
+// request's latency and the wall time; the first failure (a transport error or another status
+// than want) stops it.
+func Load(c *http.Client, token string, mk func() (*http.Request, error), want, n, conc int) ([]time.Duration, time.Duration, error) {
+	lat := make([]time.Duration, n)
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				req, err := mk()
+				if err == nil {
+					req.Header.Set("Authorization", "Bearer "+token)
+					if req.Header.Get("Content-Type") == "" {
+						req.Header.Set("Content-Type", "application/json")
+					}
+					t0 := time.Now()
+					var res *http.Response
+					res, err = c.Do(req)
+					if err == nil {
+						_, _ = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						lat[i] = time.Since(t0)
+						if res.StatusCode != want {
+							err = fmt.Errorf("status %d", res.StatusCode)
+						}
+					}
+				}
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return lat, time.Since(start), firstErr
+}
+
+// Percentile formats the p-th percentile of the latencies in milliseconds.
+func Percentile(lat []time.Duration, p int) string {
+	s := append([]time.Duration(nil), lat...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	d := s[(len(s)-1)*p/100]
+	return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
+}
+
+// PeakRSS reads the process's high-water resident set size in KiB (Linux).
+func PeakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read peak RSS: %w", err)
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if bytes.HasPrefix(line, []byte("VmHWM:")) {
+			var kb int64
+			fmt.Sscanf(string(bytes.TrimPrefix(line, []byte("VmHWM:"))), "%d", &kb)
+			return kb, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}
+
+// FreePort asks the kernel for an unused loopback port.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitReady polls the server's /readyz for up to 30 seconds.
+func WaitReady(base string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("server did not become ready")
+}
+
+// NumCPU counts the machine's processors as Linux reports them.
+func NumCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return bytes.Count(b, []byte("processor\t:"))
+}
