@@ -30,6 +30,21 @@ var Statuses = []Status{Draft, InReview, Approved, Superseded}
 
 func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
+// Label is the status in words.
+func (s Status) Label() string {
+	switch s {
+	case Draft:
+		return "Draft"
+	case InReview:
+		return "In review"
+	case Approved:
+		return "Approved"
+	case Superseded:
+		return "Superseded"
+	}
+	return string(s)
+}
+
 // PartyKind is the kind of party an AI system's outputs reach (ISO/IEC 42001 A.5.4, A.5.5).
 type PartyKind string
 
