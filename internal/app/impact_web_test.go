@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
 )
@@ -143,4 +145,90 @@ func TestImpactAssessmentPages(t *testing.T) {
 			t.Fatalf("other organisation: %d", r.status)
 		}
 	})
+}
+
+// TestBrowserImpactAssessment drives a real browser through an assessment: the owner finishes
+// and submits a draft, a compliance manager approves it and starts version 2, changes it and
+// compares the two versions.
+func TestBrowserImpactAssessment(t *testing.T) {
+	ctx := newBrowser(t)
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	var sys systemJSON
+	s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.ComplianceManager], publicCVScreening(tn.users[auth.AISystemOwner].ID)).json(t, &sys)
+	var a assessmentJSON
+	s.do("POST", "/api/v1/impact-assessments", tn.tokens[auth.AISystemOwner], map[string]any{"ai_system_id": sys.ID}).json(t, &a)
+	body := map[string]any{}
+	for k, v := range completeAssessment {
+		if k != "conclusion" {
+			body[k] = v
+		}
+	}
+	if r := s.do("PATCH", "/api/v1/impact-assessments/"+a.ID, tn.tokens[auth.AISystemOwner], body); r.status != 200 {
+		t.Fatalf("seed draft: %d %s", r.status, r.body)
+	}
+	step := func(name string, as ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, as...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	signInAs := func(email string) []chromedp.Action[chromedp.Void] {
+		return []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(s.url + "/login"),
+			chromedp.WaitVisible(chromedp.CSS(`#email`)),
+			chromedp.SendKeys(chromedp.CSS(`#email`), email),
+			chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
+			chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.steps`)),
+		}
+	}
+	var status, flash, summary, changed string
+	step("owner signs in", signInAs(tn.users[auth.AISystemOwner].Email)...)
+	step("owner finishes and submits the draft",
+		chromedp.Click(chromedp.CSS(`a[href="/impact-assessments"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#assessments table`)),
+		chromedp.Click(chromedp.CSS(`#assessments tbody a`)),
+		chromedp.WaitVisible(chromedp.CSS(`.impact-actions`)),
+		chromedp.Click(chromedp.CSS(`a[href$="/edit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conclusion`)),
+		chromedp.SendKeys(chromedp.CSS(`#conclusion`), "May be used with a recruiter reviewing every rejection"),
+		screenshot("20-impact-draft"),
+		chromedp.Click(chromedp.CSS(`button[value=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		text(`.page-head .status`, &status),
+		chromedp.Click(chromedp.CSS(`.who button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)))
+	if !strings.Contains(status, "In review") {
+		t.Fatalf("after submitting: %q", status)
+	}
+	step("compliance manager approves and starts version 2",
+		append(signInAs(tn.users[auth.ComplianceManager].Email),
+			chromedp.Navigate(s.url+"/impact-assessments/"+a.ID),
+			chromedp.WaitVisible(chromedp.CSS(`#review-h`)),
+			chromedp.SendKeys(chromedp.CSS(`#approve-comment`), "Agreed, review in a year"),
+			screenshot("21-impact-review"),
+			chromedp.Click(chromedp.CSS(`form[action$="/approve"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+			text(`.flash`, &flash),
+			chromedp.Click(chromedp.CSS(`form[action$="/new-version"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#conclusion`)),
+			chromedp.Clear(chromedp.CSS(`#conclusion`)),
+			chromedp.SendKeys(chromedp.CSS(`#conclusion`), "May be used with two reviewers"),
+			chromedp.SetValue(chromedp.CSS(`#p0-e0-severity`), "5"),
+			chromedp.Click(chromedp.CSS(`button[value=save]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+			chromedp.Click(chromedp.CSS(`a[href^="/impact-assessments/"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.impact-actions`)),
+			chromedp.Click(chromedp.CSS(`a[href$="/compare"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`table.compare`)),
+			text(`.compare-summary`, &summary),
+			text(`table.compare`, &changed),
+			screenshot("22-impact-compare"))...)
+	if !strings.Contains(flash, "approved") {
+		t.Errorf("flash after approval: %q", flash)
+	}
+	if !strings.Contains(summary, "2 fields changed") || !strings.Contains(changed, "May be used with two reviewers") || !strings.Contains(strings.ToLower(changed), "effect 1 · severity") {
+		t.Errorf("comparison: %q\n%s", summary, changed)
+	}
 }
