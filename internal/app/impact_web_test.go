@@ -195,7 +195,7 @@ func TestBrowserImpactAssessment(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#conclusion`), "May be used with a recruiter reviewing every rejection"),
 		screenshot("20-impact-draft"),
 		chromedp.Click(chromedp.CSS(`button[value=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role='status' and contains(., 'submitted for review')]`)),
 		text(`.page-head .status`, &status),
 		chromedp.Click(chromedp.CSS(`.who button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#password`)))
@@ -209,7 +209,7 @@ func TestBrowserImpactAssessment(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#approve-comment`), "Agreed, review in a year"),
 			screenshot("21-impact-review"),
 			chromedp.Click(chromedp.CSS(`form[action$="/approve"] button`)),
-			chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+			chromedp.WaitVisible(chromedp.Search(`//p[@role='status' and contains(., 'approved')]`)),
 			text(`.flash`, &flash),
 			chromedp.Click(chromedp.CSS(`form[action$="/new-version"] button`)),
 			chromedp.WaitVisible(chromedp.CSS(`#conclusion`)),
@@ -217,7 +217,8 @@ func TestBrowserImpactAssessment(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#conclusion`), "May be used with two reviewers"),
 			chromedp.SetValue(chromedp.CSS(`#p0-e0-severity`), "5"),
 			chromedp.Click(chromedp.CSS(`button[value=save]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+			// The form already shows the "version started" flash: wait for the saved page's own.
+			chromedp.WaitVisible(chromedp.Search(`//p[@role='status' and contains(., 'Draft saved')]`)),
 			chromedp.Click(chromedp.CSS(`a[href^="/impact-assessments/"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`.impact-actions`)),
 			chromedp.Click(chromedp.CSS(`a[href$="/compare"]`)),
