@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/annexa-dev/annexa/internal/catalog"
 	"io/fs"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -19,42 +21,14 @@ const (
 // dateLayout is the layout of every date in the data files and the result.
 const dateLayout = time.DateOnly
 
-// Catalog is the eu-ai-act catalog file in the shared catalog format (docs/catalog-format.md).
-type Catalog struct {
-	ID          string  `json:"id"`
-	Title       string  `json:"title"`
-	Version     string  `json:"version"`
-	DataVersion int     `json:"data_version"`
-	Kind        string  `json:"kind"`
-	Publisher   string  `json:"publisher"`
-	Source      string  `json:"source"`
-	Notice      string  `json:"notice"`
-	AsOf        string  `json:"as_of"`
-	Groups      []Group `json:"groups"`
-	Items       []Item  `json:"items"`
-}
-
-// Group is a chapter, section, annex or Annex III area of the catalog.
-type Group struct {
-	ID      string `json:"id"`
-	Title   string `json:"title"`
-	Summary string `json:"summary,omitempty"`
-	Kind    string `json:"kind"`
-	Parent  string `json:"parent,omitempty"`
-}
-
-// Item is one assessable requirement, obligation, prohibition or classification criterion.
-// Attrs used by the classifier: roles, tiers, applies_from (timeline keys) and when
-// (conditions the classifier must have established, see conditions in classify.go).
-type Item struct {
-	ID      string              `json:"id"`
-	Kind    string              `json:"kind"`
-	Group   string              `json:"group"`
-	Title   string              `json:"title"`
-	Summary string              `json:"summary"`
-	Parent  *string             `json:"parent"`
-	Attrs   map[string][]string `json:"attrs,omitempty"`
-}
+// The eu-ai-act catalog file is in the shared catalog format (docs/catalog-format.md) and read
+// with the catalog package's own types. Attrs the classifier uses: roles, tiers, applies_from
+// (timeline keys) and when (conditions the classifier must have established, see classify.go).
+type (
+	Catalog = catalog.Catalog
+	Group   = catalog.Group
+	Item    = catalog.Item
+)
 
 // Timeline is the EU AI Act application-date data (catalogs/aiact/timeline.json).
 type Timeline struct {
@@ -468,4 +442,31 @@ func (d *Data) resolve(key string, asOf time.Time) (resolvedDate, bool) {
 		status = d.acts[best.Act].Status
 	}
 	return resolvedDate{date: date, status: status, confidence: best.Confidence, source: best.LegalSource}, true
+}
+
+// Deadline is one obligation group's application date under the law in force on a day.
+type Deadline struct {
+	Key      string    `json:"key"`
+	Title    string    `json:"title"`
+	Date     time.Time `json:"date"`
+	Status   string    `json:"status"`
+	Source   string    `json:"source"`
+	DaysLeft int       `json:"days_left"`
+}
+
+// Deadlines lists every obligation group's application date as of asOf, soonest first, with
+// the days left (negative once the date has passed).
+func (d *Data) Deadlines(asOf time.Time) []Deadline {
+	day := asOf.UTC().Truncate(24 * time.Hour)
+	var out []Deadline
+	for _, e := range d.Timeline.Entries {
+		r, ok := d.resolve(e.Key, asOf)
+		if !ok {
+			continue
+		}
+		out = append(out, Deadline{Key: e.Key, Title: e.Title, Date: r.date, Status: r.status, Source: r.source,
+			DaysLeft: int(r.date.Sub(day).Hours() / 24)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	return out
 }

@@ -29,7 +29,7 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	if !regexp.MustCompile(`^[a-z0-9-]+$`).MatchString(c.ID) || c.ID+".json" != strings.TrimPrefix(CatalogPath, "frameworks/") {
 		t.Errorf("catalog id %q does not match its file %s", c.ID, CatalogPath)
 	}
-	if !slices.Contains([]string{"standard", "regulation", "framework", "profile"}, c.Kind) {
+	if !c.Kind.Valid() {
 		t.Errorf("catalog kind %q", c.Kind)
 	}
 	if c.Title == "" || c.Version == "" || c.DataVersion < 1 || c.Publisher == "" || c.Source == "" || c.Notice == "" {
@@ -76,16 +76,16 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	for _, it := range c.Items {
 		// parent names another item and never forms a cycle
 		seen := map[string]bool{it.ID: true}
-		for p := it.Parent; p != nil; p = items[*p].Parent {
-			if ids[*p] != "item" {
-				t.Errorf("item %s: parent %q is not an item", it.ID, *p)
+		for p := it.Parent; p != ""; p = items[p].Parent {
+			if ids[p] != "item" {
+				t.Errorf("item %s: parent %q is not an item", it.ID, p)
 				break
 			}
-			if seen[*p] {
-				t.Errorf("item %s: parent cycle through %s", it.ID, *p)
+			if seen[p] {
+				t.Errorf("item %s: parent cycle through %s", it.ID, p)
 				break
 			}
-			seen[*p] = true
+			seen[p] = true
 		}
 		for _, r := range it.Attrs["roles"] {
 			if !Role(r).Valid() {
@@ -394,5 +394,32 @@ func TestLoadDataRejectsInconsistentData(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestDeadlines(t *testing.T) {
+	d := mustData(t)
+	asOf := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	ds := d.Deadlines(asOf)
+	if len(ds) == 0 {
+		t.Fatal("no deadlines")
+	}
+	var annexIII *Deadline
+	for i := range ds {
+		if i > 0 && ds[i].Date.Before(ds[i-1].Date) {
+			t.Fatal("deadlines are not in date order")
+		}
+		if strings.Contains(strings.ToLower(ds[i].Title), "annex iii") {
+			annexIII = &ds[i]
+		}
+	}
+	if annexIII == nil || annexIII.Date.Format(time.DateOnly) != "2027-12-02" || annexIII.Status != "reported" || annexIII.DaysLeft != 370 {
+		t.Fatalf("Annex III deadline as of 2026-11-27: %+v", annexIII)
+	}
+	// Before the 2026 amendment entered into force, the original date applied.
+	for _, dl := range d.Deadlines(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		if dl.Key == annexIII.Key && dl.Date.Format(time.DateOnly) != "2026-08-02" {
+			t.Fatalf("Annex III deadline as of 2026-07-01: %s", dl.Date.Format(time.DateOnly))
+		}
 	}
 }

@@ -67,6 +67,9 @@ type Route struct {
 	// Upload is the media type of a file sent as the raw body (or as the "file" part of a
 	// multipart form), documented in place of a JSON Request.
 	Upload string
+	// Produces lists the media types of a success body that is a file: the handler returns a
+	// *Download.
+	Produces []string
 }
 
 // Call is one request as a handler sees it.
@@ -196,6 +199,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		status = http.StatusOK
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if d, ok := out.(*Download); ok {
+		d.write(w, status)
+		return
+	}
 	if v, ok := out.(Versioned); ok && rt.Conditional {
 		tag := etag(v.RecordVersion())
 		w.Header().Set("ETag", tag)

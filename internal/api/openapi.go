@@ -246,6 +246,13 @@ func (s *Server) OpenAPI() schema {
 		if rt.Response != nil {
 			ok["content"] = schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Response), false)}}
 		}
+		if len(rt.Produces) > 0 {
+			content := schema{}
+			for _, mt := range rt.Produces {
+				content[mt] = schema{"schema": schema{"type": "string", "format": "binary"}}
+			}
+			ok["content"] = content
+		}
 		if rt.Conditional {
 			ok["headers"] = schema{"ETag": schema{"description": "the record's version, for If-Match", "schema": schema{"type": "string"}}}
 		}

@@ -73,7 +73,8 @@ func pointer(field string) string {
 			return ""
 		}
 	}
-	return "/" + strings.ReplaceAll(field, ".", "/")
+	// rows[3].sourcing and models[0].name point at /rows/3/sourcing and /models/0/name.
+	return "/" + strings.ReplaceAll(strings.NewReplacer("[", ".", "]", "").Replace(field), ".", "/")
 }
 
 // MaxBodyBytes bounds a JSON request body; larger bodies are refused before they are parsed.

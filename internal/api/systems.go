@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -14,6 +16,9 @@ import (
 
 // SystemPage is a page of the AI system register.
 type SystemPage = store.Page[inventory.System]
+
+// SummaryPage is a page of register summaries.
+type SummaryPage = store.Page[inventory.Summary]
 
 // Classification is a system's EU AI Act position: the classification as of today (dates of
 // obligations move with the law), when its facts were last classified, and every earlier
@@ -30,16 +35,9 @@ func (s *Server) systemRoutes() []Route {
 	id := []Param{idParam("AI system")}
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/ai-systems", Tag: "AI systems", Summary: "The AI system register, by name, filtered",
-			Permission: auth.ReadRecords, Params: append([]Param{
-				{Name: "q", In: "query", Description: "words in the name, purpose, vendor, business unit or models"},
-				{Name: "tier", In: "query", Description: "EU AI Act tier: prohibited, high, limited, minimal, out_of_scope"},
-				{Name: "role", In: "query", Description: "the organisation's EU AI Act role: provider, deployer, importer, distributor, …"},
-				{Name: "lifecycle_stage", In: "query", Description: "inception, design_and_development, …, retirement"},
-				{Name: "owner", In: "query", Description: "the owning person's user id"},
-				{Name: "vendor", In: "query", Description: "vendor name, any case"},
-				{Name: "sourcing", In: "query", Description: "internal, third_party or embedded_in_product"},
-				{Name: "review_due", In: "query", Type: "boolean", Description: "only systems whose review is (or is not) due"},
-			}, pageParams...), Response: SystemPage{}, Handle: s.listSystems},
+			Permission: auth.ReadRecords, Params: slices.Concat(filterParams, pageParams), Response: SystemPage{}, Handle: s.listSystems},
+		{Method: "GET", Pattern: "/api/v1/ai-systems/summary", Tag: "AI systems", Summary: "The register as light summaries (no classification detail, facts or models), for long lists",
+			Permission: auth.ReadRecords, Params: slices.Concat(filterParams, pageParams), Response: SummaryPage{}, Handle: s.listSummaries},
 		{Method: "POST", Pattern: "/api/v1/ai-systems", Tag: "AI systems", Summary: "Register an AI system; only a name is required, the record shows what is still unknown",
 			Permission: auth.ManageInventory, Request: inventory.Input{}, Response: inventory.System{}, Status: http.StatusCreated, Conditional: true, Handle: s.createSystem},
 		{Method: "GET", Pattern: "/api/v1/ai-systems/{id}", Tag: "AI systems", Summary: "One AI system with its classification and review state",
@@ -55,24 +53,55 @@ func (s *Server) systemRoutes() []Route {
 	}
 }
 
-func (s *Server) listSystems(c *Call) (any, error) {
-	page, err := c.Page()
-	if err != nil {
-		return nil, err
-	}
-	q := c.R.URL.Query()
+// filterParams are the register's filters, shared by the list, the summaries and the export.
+var filterParams = []Param{
+	{Name: "q", In: "query", Description: "words in the name, purpose, vendor, business unit or models"},
+	{Name: "tier", In: "query", Description: "EU AI Act tier: prohibited, high, limited, minimal, out_of_scope"},
+	{Name: "role", In: "query", Description: "the organisation's EU AI Act role: provider, deployer, importer, distributor, …"},
+	{Name: "lifecycle_stage", In: "query", Description: "inception, design_and_development, …, retirement"},
+	{Name: "owner", In: "query", Description: "the owning person's user id"},
+	{Name: "vendor", In: "query", Description: "vendor name, any case"},
+	{Name: "sourcing", In: "query", Description: "internal, third_party or embedded_in_product"},
+	{Name: "review_due", In: "query", Type: "boolean", Description: "only systems whose review is (or is not) due"},
+}
+
+func systemFilter(q url.Values) (inventory.Filter, error) {
 	f := inventory.Filter{Query: q.Get("q"), Tier: aiact.Tier(q.Get("tier")), Role: aiact.Role(q.Get("role")),
 		LifecycleStage: inventory.LifecycleStage(q.Get("lifecycle_stage")), OwnerID: q.Get("owner"), Vendor: q.Get("vendor"),
 		Sourcing: inventory.Sourcing(q.Get("sourcing"))}
 	if v := q.Get("review_due"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return nil, &fault.Error{Code: fault.Invalid, Message: "the request has invalid fields",
+			return f, &fault.Error{Code: fault.Invalid, Message: "the request has invalid fields",
 				Fields: []fault.FieldError{{Field: "review_due", Message: "must be true or false"}}}
 		}
 		f.ReviewDue = &b
 	}
+	return f, nil
+}
+
+func (s *Server) listSystems(c *Call) (any, error) {
+	page, err := c.Page()
+	if err != nil {
+		return nil, err
+	}
+	f, err := systemFilter(c.R.URL.Query())
+	if err != nil {
+		return nil, err
+	}
 	return s.db.Systems(c.R.Context(), c.Principal.OrgID, f, page)
+}
+
+func (s *Server) listSummaries(c *Call) (any, error) {
+	page, err := c.Page()
+	if err != nil {
+		return nil, err
+	}
+	f, err := systemFilter(c.R.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	return s.db.SystemSummaries(c.R.Context(), c.Principal.OrgID, f, page)
 }
 
 // mayChange refuses an AI system owner a system someone else owns.

@@ -37,7 +37,11 @@ type Config struct {
 	// not send X-Forwarded-Proto).
 	SecureCookies bool
 	// NoSetupLink disables the first-run setup link (for automation that uses `annexa user add`).
-	NoSetupLink     bool
+	NoSetupLink bool
+	// Demo loads the demo organisation at start-up unless it is there already.
+	Demo bool
+	// DemoPassword is the demo administrator's password; empty generates one, printed once.
+	DemoPassword    string
 	ShutdownTimeout time.Duration
 	Log             *slog.Logger
 	// Out receives the messages meant for the person starting the server (the setup link).
@@ -120,6 +124,13 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+	}
+	if cfg.Demo {
+		res, err := LoadDemo(ctx, db, DemoOptions{Password: cfg.DemoPassword})
+		if err != nil {
+			return fmt.Errorf("load the demo: %w", err)
+		}
+		PrintDemo(cfg.Out, m.URL(), res)
 	}
 	if err := m.openSetup(ctx); err != nil {
 		return err

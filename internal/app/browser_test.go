@@ -101,6 +101,7 @@ func TestBrowserJourney(t *testing.T) {
 		screenshot("02-home"),
 
 		// Sign out, then sign in again.
+		chromedp.Click(chromedp.CSS(`.who summary`)),
 		chromedp.Click(chromedp.CSS(`.who button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#password`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@acme.test"),
@@ -110,7 +111,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.steps`)),
 
 		// Edit the AIMS scope.
-		chromedp.Click(chromedp.CSS(`a[href="/organisation"]`)),
+		chromedp.Click(chromedp.CSS(`.steps a[href="/organisation"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#aims_scope`)),
 		chromedp.SendKeys(chromedp.CSS(`#aims_scope`), scope),
 		chromedp.Click(chromedp.CSS(`input[value="ai_customer"]`)),

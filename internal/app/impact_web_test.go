@@ -197,6 +197,7 @@ func TestBrowserImpactAssessment(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[value=submit]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[@role='status' and contains(., 'submitted for review')]`)),
 		text(`.page-head .status`, &status),
+		chromedp.Click(chromedp.CSS(`.who summary`)),
 		chromedp.Click(chromedp.CSS(`.who button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#password`)))
 	if !strings.Contains(status, "In review") {

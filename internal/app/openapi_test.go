@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,6 +85,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		"POST /api/v1/tokens":           map[string]any{"name": "drift test"},
 		"POST /api/v1/ai-systems":       map[string]any{"name": "Drift test system", "eu_ai_act_roles": []string{"deployer"}, "facts": map[string]any{"annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}}},
 		"PATCH /api/v1/ai-systems/{id}": map[string]any{"models": []map[string]any{{"name": "m", "version": "2"}}},
+		"POST /api/v1/advice":           map[string]any{"uses_ai": true, "eu_presence": true},
 		"POST /api/v1/classify":         map[string]any{"roles": []string{"deployer"}, "annex_iii_use_cases": []string{"4a"}, "eu_nexus": map[string]any{"deployer_established_in_eu": true}},
 		"POST /api/v1/catalogs/import": `{"catalog": {"uuid": "8b5a1f3e-2a57-4d3f-9b47-0c6c7a9c3d11", "metadata": {"title": "Drift test controls",
 			"last-modified": "2026-11-01T00:00:00Z", "version": "1", "oscal-version": "1.2.2"}, "controls": [{"id": "dt-1", "title": "One control"}]}}`,
@@ -111,6 +113,8 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		"GET /api/v1/ai-systems/{id}/applicable":     {"id": system.ID},
 		"DELETE /api/v1/ai-systems/{id}":             {"id": spareSystem.ID},
 	}
+	bodies["POST /api/v1/ai-systems/import"] = "name,sourcing\nImported in the drift test,internal\n"
+	headers := map[string][]string{"POST /api/v1/ai-systems/import": {"Content-Type", "text/csv"}}
 	query := map[string]string{"POST /api/v1/catalogs/import": "?id=drift-test", "GET /api/v1/crosswalks": "?from=nist-ai-rmf-1.0&to=iso42001-2023"}
 	addDiscoveryCalls(t, s, tn, bodies, ids, query)
 	addImpactCalls(t, s, tn, bodies, ids, query)
@@ -121,7 +125,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 			path = strings.Replace(path, "{"+name+"}", v, 1)
 		}
 		path += query[key]
-		r := s.do(rt.Method, path, admin, bodies[key])
+		r := s.do(rt.Method, path, admin, bodies[key], headers[key]...)
 		status := rt.Status
 		if status == 0 {
 			status = 200
@@ -133,11 +137,17 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		if status == http.StatusNoContent {
 			continue
 		}
-		ptr := "#/paths/" + escape(rt.Pattern) + "/" + strings.ToLower(rt.Method) + "/responses/" + itoa(status) + "/content/application~1json/schema"
-		validate(t, c, key, ptr, r.body)
+		if len(rt.Produces) > 0 { // a file: its type must be one the document names
+			if ct := r.header.Get("Content-Type"); !slices.ContainsFunc(rt.Produces, func(mt string) bool { return strings.HasPrefix(ct, mt) }) {
+				t.Errorf("%s: content type %q is not one of %v", key, ct, rt.Produces)
+			}
+		} else {
+			ptr := "#/paths/" + escape(rt.Pattern) + "/" + strings.ToLower(rt.Method) + "/responses/" + itoa(status) + "/content/application~1json/schema"
+			validate(t, c, key, ptr, r.body)
+		}
 
 		// The same operation without credentials answers the documented 401 problem.
-		un := s.do(rt.Method, path, "", bodies[key])
+		un := s.do(rt.Method, path, "", bodies[key], headers[key]...)
 		if un.status != 401 {
 			t.Errorf("%s without credentials: %d", key, un.status)
 			continue

@@ -232,3 +232,24 @@ func TestApplicableIncludesNIST(t *testing.T) {
 		}
 	}
 }
+
+func TestSystemSummaries(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.Admin], cvScreening)
+	s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.Admin], map[string]any{"name": "Spam filter"})
+	var page struct {
+		Items []map[string]any
+	}
+	r := s.do("GET", "/api/v1/ai-systems/summary?tier=high", tn.tokens[auth.Viewer], nil)
+	r.json(t, &page)
+	if r.status != 200 || len(page.Items) != 1 || page.Items[0]["tier"] != "high" || page.Items[0]["name"] != "TalentRank CV screening" {
+		t.Fatalf("summaries: %d %s", r.status, r.body)
+	}
+	if _, heavy := page.Items[0]["classification"]; heavy {
+		t.Error("a summary carries the full classification")
+	}
+	if r := s.do("GET", "/api/v1/ai-systems/summary?review_due=perhaps", tn.tokens[auth.Viewer], nil); r.status != 422 {
+		t.Errorf("bad review_due: %d", r.status)
+	}
+}

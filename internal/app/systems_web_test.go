@@ -94,3 +94,30 @@ func TestAISystemPages(t *testing.T) {
 		}
 	})
 }
+
+func TestPlanPage(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	c, _ := signIn(t, s, tn.users[auth.Viewer].Email, "a long enough password")
+	p := get(t, c, s.url+"/plan?answered=1&uses_ai=yes&eu_presence=yes")
+	for _, want := range []string{"EU AI Act compliance programme", "Required", "Art. 2(1)", "<svg class=\"timeline\"", "Roadmap from", "AI system inventory"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("plan page lacks %q", want)
+		}
+	}
+	before := get(t, c, s.url+"/plan/roadmap.csv")
+	if before.status != 200 || !strings.HasPrefix(before.body, "phase,step,done_percent") || !strings.Contains(before.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("roadmap CSV: %d %q", before.status, before.body)
+	}
+	// Recording the scopes finishes part of the first phase, and the roadmap shrinks.
+	var rm1, rm2 struct{ Weeks float64 }
+	s.do("GET", "/api/v1/roadmap", tn.tokens[auth.Viewer], nil).json(t, &rm1)
+	s.do("PATCH", "/api/v1/organisation", tn.tokens[auth.Admin], map[string]any{"isms_scope": "All of Acme", "aims_scope": "AI in hiring", "ai_roles": []string{"ai_customer"}})
+	s.do("GET", "/api/v1/roadmap", tn.tokens[auth.Viewer], nil).json(t, &rm2)
+	if !(rm2.Weeks < rm1.Weeks) {
+		t.Fatalf("roadmap did not shrink: %v then %v weeks", rm1.Weeks, rm2.Weeks)
+	}
+	if r := s.do("POST", "/api/v1/advice", tn.tokens[auth.Viewer], map[string]any{"wants_pizza": true}); r.status != 422 || !r.problem(t).names("wants_pizza") {
+		t.Fatalf("unknown question: %d", r.status)
+	}
+}

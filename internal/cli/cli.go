@@ -61,6 +61,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.userCmd(), e.tokenCmd(), e.orgCmd(), e.auditCmd(), e.backupCmd(), versionCmd(),
 		e.catalogCmd(), e.crosswalkCmd(), e.classifyCmd())
 	root.AddCommand(e.scanCmd(), e.discoverCmd())
+	root.AddCommand(e.importCmd(), e.exportCmd(), e.demoCmd())
 	err := root.Execute()
 	if err == nil {
 		return 0

@@ -9,9 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/annexa-dev/annexa/internal/inventory"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -54,8 +58,8 @@ service hosts and credential names, and model files. It prints findings and one 
 per service directory. With --submit the candidates go to a running Annexa's review queue.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "json" && format != "table" {
-				return fmt.Errorf("--format must be json or table")
+			if format != "json" && format != "table" && format != "cyclonedx" {
+				return fmt.Errorf("--format must be table, json or cyclonedx")
 			}
 			var submitTo *submitTarget
 			if submit {
@@ -103,7 +107,7 @@ per service directory. With --submit the candidates go to a running Annexa's rev
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&format, "format", "table", "output format: table or json")
+	f.StringVar(&format, "format", "table", "output format: table, json, or cyclonedx (a CycloneDX 1.6 ML-BOM of the candidate systems)")
 	f.StringVar(&name, "name", "", "repository name for candidate names and fingerprints (default: the directory's name); keep it stable across checkouts")
 	f.IntVar(&workers, "workers", 0, "goroutines that walk and read (default: one per CPU)")
 	f.BoolVar(&submit, "submit", false, "send the candidates to a running Annexa's review queue")
@@ -113,6 +117,9 @@ per service directory. With --submit the candidates go to a running Annexa's rev
 }
 
 func (e *env) printScan(format string, rep discovery.Report) error {
+	if format == "cyclonedx" {
+		return inventory.WriteMLBOM(e.stdout, scanBOM(rep, time.Now()))
+	}
 	if format == "json" {
 		out := scanOutput{Findings: rep.Findings, Systems: rep.Systems}
 		if out.Findings == nil {
@@ -315,4 +322,65 @@ func importError(err error) error {
 		return fmt.Errorf("%s", fs[0].Message)
 	}
 	return err
+}
+
+// scanBOM describes a scan's candidate systems as a CycloneDX ML-BOM, the same shape the
+// register exports: each candidate an application with its models, its technologies and the
+// evidence location as properties. Candidates are not classified: that is for the register.
+func scanBOM(rep discovery.Report, at time.Time) *cdx.BOM {
+	systems := make([]inventory.System, len(rep.Systems))
+	for i, c := range rep.Systems {
+		systems[i] = c.SystemInput().Apply(inventory.System{ID: c.Fingerprint})
+	}
+	name := rep.Root
+	bom := inventory.MLBOM(systems, func(string) string { return "" }, inventory.MLBOMOptions{Organisation: "Scan of " + name, Tool: "annexa " + version(), At: at})
+	if bom.Metadata != nil && bom.Metadata.Component != nil {
+		bom.Metadata.Component.Name = "AI found by annexa scan in " + name
+		bom.Metadata.Component.Description = "Candidate AI systems for review; not yet in any register"
+	}
+	if bom.Components == nil {
+		return bom
+	}
+	for i := range *bom.Components {
+		comp := &(*bom.Components)[i]
+		for _, c := range rep.Systems {
+			if comp.BOMRef != "ai-system:"+c.Fingerprint {
+				continue
+			}
+			// What the scan found inside the system: model files as models, the rest as the
+			// AI libraries and services it uses.
+			nested := []cdx.Component{}
+			if comp.Components != nil {
+				nested = *comp.Components
+			}
+			seen := map[string]bool{}
+			for _, f := range rep.Findings {
+				if !strings.HasPrefix(f.Path, c.Location) && c.Location != "" && c.Location != "." {
+					continue
+				}
+				switch {
+				case f.Kind == discovery.KindModelFile && !seen["model:"+f.Path]:
+					seen["model:"+f.Path] = true
+					nested = append(nested, cdx.Component{BOMRef: comp.BOMRef + ":model:" + f.Path, Type: cdx.ComponentTypeMachineLearningModel,
+						Name: f.Path, Description: f.Evidence})
+				case f.Kind != discovery.KindModelFile && slices.Contains(c.Technologies, f.Technology) && !seen["tech:"+f.Technology]:
+					seen["tech:"+f.Technology] = true
+					nested = append(nested, cdx.Component{BOMRef: comp.BOMRef + ":uses:" + f.Technology, Type: cdx.ComponentTypeLibrary,
+						Name: f.Technology, Description: fmt.Sprintf("found as %s in %s:%d", f.Kind, f.Path, f.Line)})
+				}
+			}
+			if len(nested) > 0 {
+				comp.Components = &nested
+			}
+			props := []cdx.Property{}
+			if comp.Properties != nil {
+				props = *comp.Properties
+			}
+			props = append(props, cdx.Property{Name: inventory.PropertyPrefix + "discovery:technologies", Value: strings.Join(c.Technologies, ",")},
+				cdx.Property{Name: inventory.PropertyPrefix + "discovery:location", Value: c.Location},
+				cdx.Property{Name: inventory.PropertyPrefix + "discovery:confidence", Value: string(c.Confidence)})
+			comp.Properties = &props
+		}
+	}
+	return bom
 }

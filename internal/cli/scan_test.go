@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/annexa-dev/annexa/internal/app"
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
@@ -177,5 +179,21 @@ func TestDiscoverImport(t *testing.T) {
 	}
 	if r := run(t, dir, "", "discover", "import", saas); r.code == 0 {
 		t.Fatalf("import without --kind: %+v", r)
+	}
+}
+
+func TestScanCycloneDX(t *testing.T) {
+	r := ok(t, run(t, t.TempDir(), "", "scan", testRepo, "--format", "cyclonedx", "--name", "testrepo"))
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(r.stdout))
+	if err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if err := sharedtest.CycloneDXSchema(t, "1.6").Validate(v); err != nil {
+		t.Fatalf("scan ML-BOM is not valid CycloneDX 1.6: %v", err)
+	}
+	for _, want := range []string{`"machine-learning-model"`, "annexa:discovery:technologies", `"openai`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("scan ML-BOM lacks %s", want)
+		}
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 func (e *env) serveCmd() *cobra.Command {
 	var addr, baseURL, logFormat, logLevel string
-	var secureCookies, noSetup bool
+	var secureCookies, noSetup, demo, demoPasswordStdin bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web app, the API and background jobs",
@@ -33,6 +33,11 @@ func (e *env) serveCmd() *cobra.Command {
 				return err
 			}
 			cfg.Addr, cfg.BaseURL, cfg.SecureCookies, cfg.NoSetupLink = addr, baseURL, secureCookies, noSetup
+			if cfg.Demo = demo; demo && demoPasswordStdin {
+				if cfg.DemoPassword, err = readPassword(e.stdin); err != nil {
+					return err
+				}
+			}
 			cfg.Log, cfg.Out = log, e.stdout
 			api.Version = version()
 			ctx, stop := signalContext()
@@ -50,6 +55,8 @@ func (e *env) serveCmd() *cobra.Command {
 	f.StringVar(&baseURL, "base-url", os.Getenv("ANNEXA_BASE_URL"), "public URL of this server, e.g. https://annexa.example.org (env ANNEXA_BASE_URL)")
 	f.BoolVar(&secureCookies, "secure-cookies", os.Getenv("ANNEXA_SECURE_COOKIES") == "true", "always mark cookies Secure, e.g. behind a TLS proxy that sends no X-Forwarded-Proto (env ANNEXA_SECURE_COOKIES)")
 	f.BoolVar(&noSetup, "no-setup-link", false, "do not print a first-run setup link (create the first admin with annexa user add)")
+	f.BoolVar(&demo, "demo", false, "load the demo organisation with about 25 AI systems at start-up unless it is there already; prints how to sign in")
+	f.BoolVar(&demoPasswordStdin, "password-stdin", false, "with --demo: read the demo administrator's password from standard input")
 	f.StringVar(&logFormat, "log-format", envOr("ANNEXA_LOG_FORMAT", "text"), "log format: text or json (env ANNEXA_LOG_FORMAT)")
 	f.StringVar(&logLevel, "log-level", envOr("ANNEXA_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env ANNEXA_LOG_LEVEL)")
 	return cmd

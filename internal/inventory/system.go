@@ -485,3 +485,33 @@ type ClassificationRecord struct {
 	Result       aiact.Result `json:"result"`
 	Cause        string       `json:"cause"`
 }
+
+// Stats summarise the register for the dashboard and the roadmap.
+type Stats struct {
+	Total int                `json:"total"`
+	Tiers map[aiact.Tier]int `json:"tiers"`
+	// UnknownOwner, UnknownRole and Unclassified count systems whose owner, EU AI Act role or
+	// classification is not settled: no EU link recorded, or open points left.
+	UnknownOwner int `json:"unknown_owner"`
+	UnknownRole  int `json:"unknown_role"`
+	Unclassified int `json:"unclassified"`
+	// Complete counts systems with purpose, owner, sourcing, roles, affected groups and models recorded.
+	Complete  int `json:"complete"`
+	ReviewDue int `json:"review_due"`
+}
+
+// Summary is a register entry as long lists show it: no classification detail, facts or models.
+type Summary struct {
+	ID              string         `json:"id"`
+	Name            string         `json:"name"`
+	IntendedPurpose string         `json:"intended_purpose"`
+	OwnerID         string         `json:"owner_id"`
+	BusinessUnit    string         `json:"business_unit"`
+	Sourcing        Sourcing       `json:"sourcing"`
+	Vendor          string         `json:"vendor"`
+	LifecycleStage  LifecycleStage `json:"lifecycle_stage"`
+	Tier            aiact.Tier     `json:"tier"`
+	ReviewDue       bool           `json:"review_due"`
+	Version         int64          `json:"version"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}

@@ -4,6 +4,9 @@
 package sharedtest
 
 import (
+	"bytes"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,4 +55,28 @@ func Read(t testing.TB, parts ...string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// CycloneDXSchema compiles the published CycloneDX JSON schema of version ("1.6", "1.7")
+// with the SPDX and JSF schemas it refers to.
+func CycloneDXSchema(t testing.TB, version string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	for _, name := range []string{"bom-" + version + ".schema.json", "spdx.schema.json", "jsf-0.82.schema.json"} {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Read(t, "schemas", "cyclonedx", name)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// The bom schema refers to the others by their bare names.
+		for _, url := range []string{"http://cyclonedx.org/schema/" + name, name} {
+			if err := c.AddResource(url, doc); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sch, err := c.Compile("http://cyclonedx.org/schema/bom-" + version + ".schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
 }

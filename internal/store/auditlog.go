@@ -49,6 +49,18 @@ func appendAudit(ctx context.Context, tx *sql.Tx, c change) error {
 		`UPDATE audit_heads SET seq = seq WHERE org_id = $1 RETURNING seq, hash`, c.OrgID).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}
+	e := chainEntry(c, before, after, seq, prev)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES (`+placeholders(1, auditColumnCount)+`)`, auditValues(e)...); err != nil {
+		return fmt.Errorf("append audit entry: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, e.Seq, e.Hash, c.OrgID); err != nil {
+		return fmt.Errorf("advance audit head: %w", err)
+	}
+	return nil
+}
+
+// chainEntry is the entry after (seq, prev) in the organisation's chain, hashed.
+func chainEntry(c change, before, after json.RawMessage, seq int64, prev string) auditlog.Entry {
 	e := auditlog.Entry{
 		ID:         uuid.Must(uuid.NewV7()).String(),
 		OrgID:      c.OrgID,
@@ -63,17 +75,15 @@ func appendAudit(ctx context.Context, tx *sql.Tx, c change) error {
 		PrevHash:   prev,
 	}
 	e.Hash = auditlog.ComputeHash(e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
-		(id, org_id, seq, at, actor_kind, actor_user_id, actor_email, actor_token_id, action, record_type, record_id, before_json, after_json, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		e.ID, e.OrgID, e.Seq, e.At, string(e.Actor.Kind), e.Actor.UserID, e.Actor.Email, e.Actor.TokenID,
-		string(e.Action), e.RecordType, e.RecordID, nullJSON(e.Before), nullJSON(e.After), e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, e.Seq, e.Hash, c.OrgID); err != nil {
-		return fmt.Errorf("advance audit head: %w", err)
-	}
-	return nil
+	return e
+}
+
+// auditColumnCount is the number of auditColumns, in auditValues' order.
+const auditColumnCount = 15
+
+func auditValues(e auditlog.Entry) []any {
+	return []any{e.ID, e.OrgID, e.Seq, e.At, string(e.Actor.Kind), e.Actor.UserID, e.Actor.Email, e.Actor.TokenID,
+		string(e.Action), e.RecordType, e.RecordID, nullJSON(e.Before), nullJSON(e.After), e.PrevHash, e.Hash}
 }
 
 func nullJSON(b json.RawMessage) any {

@@ -185,6 +185,9 @@ func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err err
 	return db.goose.GetVersions(ctx)
 }
 
+// KnownMigrations is how many migrations this binary carries.
+func (db *DB) KnownMigrations() int { return len(db.goose.ListSources()) }
+
 // Ready reports whether the database answers and its schema is current.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.r.PingContext(ctx); err != nil {

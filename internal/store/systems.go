@@ -56,11 +56,11 @@ func scanSystem(row interface{ Scan(...any) error }) (inventory.System, error) {
 		}
 	}
 	if classification.Valid {
-		var r aiact.Result
-		if err := json.Unmarshal([]byte(classification.String), &r); err != nil {
+		r, err := decodeClassification(classification.String)
+		if err != nil {
 			return s, fmt.Errorf("ai system %s classification: %w", s.ID, err)
 		}
-		s.Classification = &r
+		s.Classification = r
 	}
 	s.Normalise()
 	return s, nil
@@ -146,6 +146,13 @@ func createSystem(ctx context.Context, tx *sql.Tx, orgID string, in inventory.In
 	if err := checkOwner(ctx, tx, orgID, s.OwnerID); err != nil {
 		return s, err
 	}
+	return insertSystem(ctx, tx, s, actor, t)
+}
+
+// insertSystem classifies a new system and writes it, its first classification and its audit
+// entry; the owner has been checked.
+func insertSystem(ctx context.Context, tx *sql.Tx, s inventory.System, actor auditlog.Actor, t time.Time) (inventory.System, error) {
+	orgID := s.OrgID
 	if err := s.Classify(t); err != nil {
 		return s, err
 	}
@@ -196,8 +203,32 @@ func likePattern(q string) string {
 
 // Systems lists an organisation's AI systems by name, filtered.
 func (db *DB) Systems(ctx context.Context, orgID string, f inventory.Filter, page PageRequest) (Page[inventory.System], error) {
+	return listSystems(ctx, db, orgID, f, page, systemColumns, scanSystem,
+		func(s inventory.System) string { return strings.ToLower(s.Name) + "\x00" + s.ID })
+}
+
+const summaryColumns = `id, name, intended_purpose, owner_id, business_unit, sourcing, vendor, lifecycle_stage, tier, review_due, version, updated_at`
+
+func scanSummary(row interface{ Scan(...any) error }) (inventory.Summary, error) {
+	var s inventory.Summary
+	var sourcing, stage, tier string
+	err := row.Scan(&s.ID, &s.Name, &s.IntendedPurpose, &s.OwnerID, &s.BusinessUnit, &sourcing, &s.Vendor, &stage, &tier, &s.ReviewDue, &s.Version, &s.UpdatedAt)
+	s.Sourcing, s.LifecycleStage, s.Tier, s.UpdatedAt = inventory.Sourcing(sourcing), inventory.LifecycleStage(stage), aiact.Tier(tier), s.UpdatedAt.UTC()
+	return s, err
+}
+
+// SystemSummaries lists the register like Systems, but only the columns a long list needs: no
+// classification, facts or models are read or decoded, so a page of 1,000 stays cheap.
+func (db *DB) SystemSummaries(ctx context.Context, orgID string, f inventory.Filter, page PageRequest) (Page[inventory.Summary], error) {
+	return listSystems(ctx, db, orgID, f, page, summaryColumns, scanSummary,
+		func(s inventory.Summary) string { return strings.ToLower(s.Name) + "\x00" + s.ID })
+}
+
+// listSystems runs the register's filtered, keyset-paged query with the given columns.
+func listSystems[T any](ctx context.Context, db *DB, orgID string, f inventory.Filter, page PageRequest, columns string,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) string) (Page[T], error) {
 	if err := f.Validate(); err != nil {
-		return Page[inventory.System]{}, err
+		return Page[T]{}, err
 	}
 	page = page.normalise()
 	where := []string{"org_id = $1"}
@@ -236,30 +267,30 @@ func (db *DB) Systems(ctx context.Context, orgID string, f inventory.Filter, pag
 	if k := page.cursorKey(); k != "" {
 		name, id, ok := strings.Cut(k, "\x00")
 		if !ok {
-			return Page[inventory.System]{}, fault.New(fault.Invalid, "bad cursor")
+			return Page[T]{}, fault.New(fault.Invalid, "bad cursor")
 		}
 		add("(name_key > ? OR (name_key = ? AND id > ?))", name, name, id)
 	}
 	args = append(args, page.Limit+1)
-	q := `SELECT ` + systemColumns + ` FROM ai_systems WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + columns + ` FROM ai_systems WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY name_key, id LIMIT $` + strconv.Itoa(len(args))
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return Page[inventory.System]{}, fmt.Errorf("list ai systems: %w", err)
+		return Page[T]{}, fmt.Errorf("list ai systems: %w", err)
 	}
 	defer rows.Close()
-	var items []inventory.System
+	var items []T
 	for rows.Next() {
-		s, err := scanSystem(rows)
+		s, err := scan(rows)
 		if err != nil {
-			return Page[inventory.System]{}, fmt.Errorf("read ai system: %w", err)
+			return Page[T]{}, fmt.Errorf("read ai system: %w", err)
 		}
 		items = append(items, s)
 	}
 	if err := rows.Err(); err != nil {
-		return Page[inventory.System]{}, fmt.Errorf("list ai systems: %w", err)
+		return Page[T]{}, fmt.Errorf("list ai systems: %w", err)
 	}
-	return finish(items, page.Limit, func(s inventory.System) string { return strings.ToLower(s.Name) + "\x00" + s.ID }), nil
+	return finish(items, page.Limit, key), nil
 }
 
 // UpdateSystem applies a partial update, records material changes as review reasons, and
@@ -277,7 +308,17 @@ func (db *DB) UpdateSystem(ctx context.Context, orgID, id string, in inventory.I
 		if ifVersion != nil && *ifVersion != before.Version {
 			return staleVersion("AI system", before.Version)
 		}
-		t := now()
+		out, err = updateSystem(ctx, tx, before, in, actor, now())
+		return err
+	})
+	return out, err
+}
+
+// updateSystem applies in to the system as read in this transaction.
+func updateSystem(ctx context.Context, tx *sql.Tx, before inventory.System, in inventory.Input, actor auditlog.Actor, t time.Time) (inventory.System, error) {
+	orgID, id := before.OrgID, before.ID
+	var out inventory.System
+	err := func() error {
 		after := in.Apply(before)
 		if in.OwnerID != nil && after.OwnerID != before.OwnerID {
 			if err := checkOwner(ctx, tx, orgID, after.OwnerID); err != nil {
@@ -336,7 +377,7 @@ func (db *DB) UpdateSystem(ctx context.Context, orgID, id string, in inventory.I
 		}
 		out = after
 		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "ai_system", RecordID: id, Before: before, After: after})
-	})
+	}()
 	return out, err
 }
 
@@ -391,4 +432,37 @@ func (db *DB) SystemCount(ctx context.Context, orgID string) (int, error) {
 		return 0, fmt.Errorf("count ai systems: %w", err)
 	}
 	return n, nil
+}
+
+// InventoryStats counts the register by tier and completeness in one pass of SQL, so the
+// dashboard stays fast however many systems there are.
+func (db *DB) InventoryStats(ctx context.Context, orgID string) (inventory.Stats, error) {
+	st := inventory.Stats{Tiers: map[aiact.Tier]int{}}
+	rows, err := db.r.QueryContext(ctx, `SELECT tier, COUNT(*),
+		SUM(CASE WHEN owner_id = '' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN eu_ai_act_roles = '[]' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN open_points <> '[]' OR facts NOT LIKE '%"eu_nexus"%' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN owner_id <> '' AND intended_purpose <> '' AND sourcing <> '' AND eu_ai_act_roles <> '[]'
+			AND affected_groups <> '[]' AND models <> '[]' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN review_due THEN 1 ELSE 0 END)
+		FROM ai_systems WHERE org_id = $1 GROUP BY tier`, orgID)
+	if err != nil {
+		return st, fmt.Errorf("inventory stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tier string
+		var n, owner, role, uncl, complete, due int
+		if err := rows.Scan(&tier, &n, &owner, &role, &uncl, &complete, &due); err != nil {
+			return st, fmt.Errorf("inventory stats: %w", err)
+		}
+		st.Tiers[aiact.Tier(tier)] = n
+		st.Total += n
+		st.UnknownOwner += owner
+		st.UnknownRole += role
+		st.Unclassified += uncl
+		st.Complete += complete
+		st.ReviewDue += due
+	}
+	return st, rows.Err()
 }

@@ -205,3 +205,30 @@ func TestSystemsFiltersAndPages(t *testing.T) {
 		}
 	})
 }
+
+func TestInventoryStats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db := storetest.Open(t, e)
+		o, admin := bootstrap(t, db)
+		if _, err := db.CreateSystem(ctx, o.ID, cvScreening(admin.ID), cli); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateSystem(ctx, o.ID, inventory.Input{Name: ptr("Spam filter")}, cli); err != nil {
+			t.Fatal(err)
+		}
+		open := cvScreening(admin.ID)
+		open.Name, open.OpenPoints = ptr("Half-classified"), ptr([]string{"annex_i"})
+		if _, err := db.CreateSystem(ctx, o.ID, open, cli); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.InventoryStats(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := inventory.Stats{Total: 3, UnknownOwner: 1, UnknownRole: 1, Unclassified: 2, Complete: 2}
+		if st.Total != want.Total || st.UnknownOwner != want.UnknownOwner || st.UnknownRole != want.UnknownRole ||
+			st.Unclassified != want.Unclassified || st.Complete != want.Complete || st.Tiers[aiact.TierHigh] != 2 || st.Tiers[aiact.TierOutOfScope] != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+	})
+}

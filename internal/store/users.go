@@ -382,3 +382,23 @@ func (db *DB) MemberCount(ctx context.Context, orgID string) (int, error) {
 	}
 	return n, nil
 }
+
+// RoleCounts counts an organisation's active people per role.
+func (db *DB) RoleCounts(ctx context.Context, orgID string) (map[auth.Role]int, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT m.role, COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = $1 AND m.disabled_at IS NULL AND u.disabled_at IS NULL GROUP BY m.role`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("count roles: %w", err)
+	}
+	defer rows.Close()
+	out := map[auth.Role]int{}
+	for rows.Next() {
+		var role string
+		var n int
+		if err := rows.Scan(&role, &n); err != nil {
+			return nil, fmt.Errorf("count roles: %w", err)
+		}
+		out[auth.Role(role)] = n
+	}
+	return out, rows.Err()
+}

@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	classifySystem := s.signedIn(s.QuestionnaireFor(s.systemQuestionnaire))
 	handle("GET /ai-systems/{id}/classify", classifySystem)
 	handle("POST /ai-systems/{id}/classify", classifySystem)
+	handle("GET /plan", s.signedIn(s.planPage))
+	handle("GET /plan/roadmap.csv", s.signedIn(s.planCSV))
 	handle("GET /frameworks", s.signedIn(s.frameworksPage))
 	handle("POST /frameworks", s.parseUpload(s.signedIn(s.frameworkImport)))
 	handle("GET /frameworks/{id}", s.signedIn(s.frameworkPage))

@@ -121,6 +121,7 @@ func (s *Server) parseTemplates() error {
 		"diff":      diffJSON,
 		"tierLabel": tierLabel,
 		"deref":     func(b *bool) bool { return b != nil && *b },
+		"pct":       func(f float64) float64 { return f * 100 },
 		"enumField": func(name, legend string, options []choice, fields map[string]string) enumField {
 			f := enumField{Name: name, Legend: legend, Options: options, Error: fields[name]}
 			for _, o := range options {
