@@ -13,6 +13,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/org"
 )
@@ -42,6 +43,11 @@ var enumValues = map[reflect.Type][]string{
 	reflect.TypeFor[aiact.CarveOut]():              strs(aiact.CarveOuts),
 	reflect.TypeFor[aiact.DerogationCondition]():   strs(aiact.DerogationConditions),
 	reflect.TypeFor[aiact.TransparencyIndicator](): strs(aiact.TransparencyIndicators),
+	reflect.TypeFor[impact.Status]():               strs(impact.Statuses),
+	reflect.TypeFor[impact.PartyKind]():            strs(impact.PartyKinds),
+	reflect.TypeFor[impact.EffectKind]():           strs(impact.EffectKinds),
+	reflect.TypeFor[impact.ResidualLevel]():        strs(impact.ResidualLevels),
+	reflect.TypeFor[impact.DueSource]():            strs(impact.DueSources),
 }
 
 // unknownAllowed are the enums whose empty value means "not recorded yet" in a response.
@@ -51,6 +57,10 @@ var unknownAllowed = map[reflect.Type]bool{
 	reflect.TypeFor[inventory.Automation]():     true,
 	reflect.TypeFor[inventory.Criticality]():    true,
 	reflect.TypeFor[aiact.Tier]():               true,
+	// A draft may leave these unset until it is submitted.
+	reflect.TypeFor[impact.PartyKind]():     true,
+	reflect.TypeFor[impact.EffectKind]():    true,
+	reflect.TypeFor[impact.ResidualLevel](): true,
 }
 
 func strs[T ~string](vs []T) []string {

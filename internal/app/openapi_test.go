@@ -117,6 +117,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	headers := map[string][]string{"POST /api/v1/ai-systems/import": {"Content-Type", "text/csv"}}
 	query := map[string]string{"POST /api/v1/catalogs/import": "?id=drift-test", "GET /api/v1/crosswalks": "?from=nist-ai-rmf-1.0&to=iso42001-2023"}
 	addDiscoveryCalls(t, s, tn, bodies, ids, query)
+	addImpactCalls(t, s, tn, bodies, ids, query)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern
 		path := rt.Pattern

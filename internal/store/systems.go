@@ -328,7 +328,8 @@ func updateSystem(ctx context.Context, tx *sql.Tx, before inventory.System, in i
 		if in.MarkReviewed {
 			after.ReviewDue, after.ReviewReasons = false, []inventory.ReviewReason{}
 		}
-		if reasons := inventory.MaterialChanges(before, after, t); len(reasons) > 0 {
+		reasons := inventory.MaterialChanges(before, after, t)
+		if len(reasons) > 0 {
 			after.ReviewDue = true
 			after.ReviewReasons = append(after.ReviewReasons, reasons...)
 		}
@@ -340,9 +341,11 @@ func updateSystem(ctx context.Context, tx *sql.Tx, before inventory.System, in i
 			// Keep the date of the classification that still stands.
 			after.Classification, after.ClassifiedAt = before.Classification, before.ClassifiedAt
 		} else if before.Classification != nil && before.Tier() != after.Tier() {
+			tierChange := inventory.ReviewReason{At: t, Field: "classification",
+				Reason: fmt.Sprintf("the EU AI Act tier changed from %s to %s", before.Tier(), after.Tier())}
 			after.ReviewDue = true
-			after.ReviewReasons = append(after.ReviewReasons, inventory.ReviewReason{At: t, Field: "classification",
-				Reason: fmt.Sprintf("the EU AI Act tier changed from %s to %s", before.Tier(), after.Tier())})
+			after.ReviewReasons = append(after.ReviewReasons, tierChange)
+			reasons = append(reasons, tierChange)
 		}
 		after.Version = before.Version + 1
 		after.UpdatedAt = t
@@ -363,6 +366,12 @@ func updateSystem(ctx context.Context, tx *sql.Tx, before inventory.System, in i
 		}
 		if changed {
 			if err := recordClassification(ctx, tx, after, "updated"); err != nil {
+				return err
+			}
+		}
+		// The approved impact assessment no longer describes the system as it is (ISO/IEC 42001 8.4).
+		if len(reasons) > 0 {
+			if _, err := markAssessmentsDue(ctx, tx, orgID, id, materialChangeReasons(reasons), actor); err != nil {
 				return err
 			}
 		}

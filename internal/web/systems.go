@@ -12,6 +12,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/fault"
+	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/org"
 	"github.com/annexa-dev/annexa/internal/store"
@@ -151,6 +152,8 @@ type systemData struct {
 	FactsJSON   string
 	UnknownText []string
 	OpenPoints  []openPointView
+	Impact      []impact.Assessment // every version of its impact assessment, oldest first
+	CanAssess   bool
 }
 
 // openPointView is a questionnaire answer of "not sure", in the question's own words.
@@ -176,7 +179,11 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request, p auth.Princ
 		s.fail(w, r, err)
 		return
 	}
-	d := systemData{System: sys, CanChange: canChangeSystem(p, sys)}
+	d := systemData{System: sys, CanChange: canChangeSystem(p, sys), CanAssess: canAssess(p, sys)}
+	if d.Impact, err = s.db.SystemAssessments(ctx, p.OrgID, sys.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if sys.OwnerID != "" {
 		if m, err := s.db.Member(ctx, p.OrgID, sys.OwnerID); err == nil {
 			d.Owner = m.Email
