@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -35,6 +36,8 @@ type Server struct {
 	routes   []Route
 	mux      *http.ServeMux
 	doc      []byte
+	// evidenceMax is the largest evidence file accepted; evidence.DefaultMaxBytes when 0.
+	evidenceMax int64
 }
 
 // Param documents a query or path parameter.
@@ -67,6 +70,18 @@ type Route struct {
 	// Upload is the media type of a file sent as the raw body (or as the "file" part of a
 	// multipart form), documented in place of a JSON Request.
 	Upload string
+	// Download is the media type of a file answered in place of JSON (a handler returns a
+	// *Download); "*/*" when it depends on the file.
+	Download string
+}
+
+// Download is a file answered as it is, not as JSON: an export or an evidence file.
+type Download struct {
+	Name        string
+	ContentType string
+	Data        []byte
+	// ETag, when set, lets a client skip downloading unchanged content.
+	ETag string
 }
 
 // Call is one request as a handler sees it.
@@ -196,6 +211,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		status = http.StatusOK
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if d, ok := out.(*Download); ok {
+		writeDownload(w, r, status, d)
+		return
+	}
 	if v, ok := out.(Versioned); ok && rt.Conditional {
 		tag := etag(v.RecordVersion())
 		w.Header().Set("ETag", tag)
@@ -239,6 +258,31 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 		return auth.Principal{}, fault.New(fault.Forbidden, "a browser session must send its CSRF token in the %s header", CSRFHeader)
 	}
 	return p, nil
+}
+
+// writeDownload sends a file as an attachment under its own name, never to be rendered
+// inline or sniffed into something else by the browser.
+func writeDownload(w http.ResponseWriter, r *http.Request, status int, d *Download) {
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": d.Name})
+	if disp == "" {
+		disp = "attachment"
+	}
+	w.Header().Set("Content-Disposition", disp)
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Content-Length", strconv.Itoa(len(d.Data)))
+	if d.ETag != "" {
+		w.Header().Set("ETag", d.ETag)
+		if r.Header.Get("If-None-Match") == d.ETag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(d.Data)
+	}
 }
 
 func safeMethod(m string) bool {

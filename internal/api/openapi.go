@@ -236,6 +236,10 @@ func (s *Server) OpenAPI() schema {
 		if rt.Response != nil {
 			ok["content"] = schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Response), false)}}
 		}
+		if rt.Download != "" {
+			ok["content"] = schema{rt.Download: schema{"schema": schema{"type": "string", "contentMediaType": rt.Download}}}
+			ok["headers"] = schema{"Content-Disposition": schema{"description": "attachment; filename=…", "schema": schema{"type": "string"}}}
+		}
 		if rt.Conditional {
 			ok["headers"] = schema{"ETag": schema{"description": "the record's version, for If-Match", "schema": schema{"type": "string"}}}
 		}

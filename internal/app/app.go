@@ -39,7 +39,9 @@ type Config struct {
 	// NoSetupLink disables the first-run setup link (for automation that uses `annexa user add`).
 	NoSetupLink     bool
 	ShutdownTimeout time.Duration
-	Log             *slog.Logger
+	// EvidenceMaxBytes is the largest evidence file accepted; evidence.DefaultMaxBytes when 0.
+	EvidenceMaxBytes int64
+	Log              *slog.Logger
 	// Out receives the messages meant for the person starting the server (the setup link).
 	Out io.Writer
 }
@@ -178,7 +180,9 @@ func (m *Main) handler() (http.Handler, error) {
 
 	views := catalog.NewViews(m.Catalogs, m.DB)
 	apiServer := api.New(m.DB, cfg.Log, views)
-	pages, err := web.New(m.DB, cfg.Log, web.Options{SetupToken: m.SetupToken, SetupDone: m.closeSetup, SecureCookies: cfg.SecureCookies, Catalogs: views})
+	apiServer.SetEvidenceLimit(cfg.EvidenceMaxBytes)
+	pages, err := web.New(m.DB, cfg.Log, web.Options{SetupToken: m.SetupToken, SetupDone: m.closeSetup, SecureCookies: cfg.SecureCookies, Catalogs: views,
+		EvidenceMaxBytes: cfg.EvidenceMaxBytes})
 	if err != nil {
 		return nil, err
 	}

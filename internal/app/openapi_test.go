@@ -113,6 +113,8 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	}
 	query := map[string]string{"POST /api/v1/catalogs/import": "?id=drift-test", "GET /api/v1/crosswalks": "?from=nist-ai-rmf-1.0&to=iso42001-2023"}
 	addDiscoveryCalls(t, s, tn, bodies, ids, query)
+	headers := map[string][]string{}
+	addControlCalls(t, s, tn, bodies, ids, query, headers)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern
 		path := rt.Pattern
@@ -120,7 +122,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 			path = strings.Replace(path, "{"+name+"}", v, 1)
 		}
 		path += query[key]
-		r := s.do(rt.Method, path, admin, bodies[key])
+		r := s.do(rt.Method, path, admin, bodies[key], headers[key]...)
 		status := rt.Status
 		if status == 0 {
 			status = 200
@@ -132,11 +134,17 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		if status == http.StatusNoContent {
 			continue
 		}
+		if rt.Download != "" {
+			if ct := r.header.Get("Content-Type"); ct == "" || strings.Contains(ct, "json") && !strings.Contains(rt.Pattern, "export") {
+				t.Errorf("%s: download answered %q", key, ct)
+			}
+			continue
+		}
 		ptr := "#/paths/" + escape(rt.Pattern) + "/" + strings.ToLower(rt.Method) + "/responses/" + itoa(status) + "/content/application~1json/schema"
 		validate(t, c, key, ptr, r.body)
 
 		// The same operation without credentials answers the documented 401 problem.
-		un := s.do(rt.Method, path, "", bodies[key])
+		un := s.do(rt.Method, path, "", bodies[key], headers[key]...)
 		if un.status != 401 {
 			t.Errorf("%s without credentials: %d", key, un.status)
 			continue

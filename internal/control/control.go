@@ -42,22 +42,22 @@ var Frequencies = []Frequency{"continuous", "daily", "weekly", "monthly", "quart
 
 func (f Frequency) Valid() bool { return slices.Contains(Frequencies, f) }
 
-// Link names one requirement in a catalog: ("iso27001-2022", "A.5.1"), ("nist-ai-rmf-1.0", "GOVERN 1.1").
-type Link struct {
+// RequirementRef names one requirement in a catalog: ("iso27001-2022", "A.5.1"), ("nist-ai-rmf-1.0", "GOVERN 1.1").
+type RequirementRef struct {
 	Catalog string `json:"catalog"`
 	Item    string `json:"item"`
 }
 
 // String is the link as catalog:item, the form evidence uses to name a requirement.
-func (l Link) String() string { return l.Catalog + ":" + l.Item }
+func (l RequirementRef) String() string { return l.Catalog + ":" + l.Item }
 
 // ParseRequirement reads catalog:item; the item may itself contain colons.
-func ParseRequirement(s string) (Link, bool) {
+func ParseRequirement(s string) (RequirementRef, bool) {
 	c, it, ok := strings.Cut(s, ":")
 	if !ok || c == "" || it == "" {
-		return Link{}, false
+		return RequirementRef{}, false
 	}
-	return Link{Catalog: c, Item: it}, true
+	return RequirementRef{Catalog: c, Item: it}, true
 }
 
 // Control is one of the organisation's controls.
@@ -68,11 +68,11 @@ type Control struct {
 	Ref   string `json:"ref"`
 	Title string `json:"title"`
 	// Description says how the control is implemented here, in the organisation's words.
-	Description string    `json:"description"`
-	OwnerID     string    `json:"owner_id"`
-	Status      Status    `json:"status"`
-	Frequency   Frequency `json:"frequency"`
-	Links       []Link    `json:"links"`
+	Description string           `json:"description"`
+	OwnerID     string           `json:"owner_id"`
+	Status      Status           `json:"status"`
+	Frequency   Frequency        `json:"frequency"`
+	Links       []RequirementRef `json:"links"`
 	// Generated marks a starter control made from a catalog that no person has edited or
 	// confirmed yet; it never counts as coverage.
 	Generated bool `json:"generated"`
@@ -94,7 +94,7 @@ func (c Control) Counts() bool {
 
 // LinksTo reports whether the control satisfies the requirement.
 func (c Control) LinksTo(catalogID, itemID string) bool {
-	return slices.Contains(c.Links, Link{Catalog: catalogID, Item: itemID})
+	return slices.Contains(c.Links, RequirementRef{Catalog: catalogID, Item: itemID})
 }
 
 const (
@@ -110,15 +110,15 @@ type Requirements interface {
 	Item(catalogID, itemID string) (catalog.Item, error)
 }
 
-// Input is a create or a partial update; nil fields stay as they are.
-type Input struct {
-	Ref         *string    `json:"ref,omitempty"`
-	Title       *string    `json:"title,omitempty"`
-	Description *string    `json:"description,omitempty"`
-	OwnerID     *string    `json:"owner_id,omitempty"`
-	Status      *Status    `json:"status,omitempty"`
-	Frequency   *Frequency `json:"frequency,omitempty"`
-	Links       *[]Link    `json:"links,omitempty"`
+// Edit is a create or a partial update; nil fields stay as they are.
+type Edit struct {
+	Ref         *string           `json:"ref,omitempty"`
+	Title       *string           `json:"title,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	OwnerID     *string           `json:"owner_id,omitempty"`
+	Status      *Status           `json:"status,omitempty"`
+	Frequency   *Frequency        `json:"frequency,omitempty"`
+	Links       *[]RequirementRef `json:"links,omitempty"`
 	// Confirm takes a generated starter control on as the organisation's own without other
 	// changes; any edit by a person does the same.
 	Confirm bool `json:"confirm,omitempty"`
@@ -126,7 +126,7 @@ type Input struct {
 
 // Validate checks every field that is set; creating needs a title. Each link must name an
 // existing item of a catalog the organisation sees; the field names the bad link.
-func (in Input) Validate(create bool, reqs Requirements) error {
+func (in Edit) Validate(create bool, reqs Requirements) error {
 	var v fault.Validation
 	if create || in.Title != nil {
 		title := ""
@@ -172,7 +172,7 @@ func (in Input) Validate(create bool, reqs Requirements) error {
 }
 
 // Apply returns c with the input applied. A person's change takes a generated control on.
-func (in Input) Apply(c Control) Control {
+func (in Edit) Apply(c Control) Control {
 	set := func(dst *string, p *string) {
 		if p != nil {
 			*dst = strings.TrimSpace(*p)
@@ -202,10 +202,10 @@ func (in Input) Apply(c Control) Control {
 }
 
 // Dedupe keeps each link once, in the order given, trimmed.
-func Dedupe(ls []Link) []Link {
-	out := []Link{}
+func Dedupe(ls []RequirementRef) []RequirementRef {
+	out := []RequirementRef{}
 	for _, l := range ls {
-		l = Link{Catalog: strings.TrimSpace(l.Catalog), Item: strings.TrimSpace(l.Item)}
+		l = RequirementRef{Catalog: strings.TrimSpace(l.Catalog), Item: strings.TrimSpace(l.Item)}
 		if !slices.Contains(out, l) {
 			out = append(out, l)
 		}
@@ -216,7 +216,7 @@ func Dedupe(ls []Link) []Link {
 // Normalise fills empty lists so JSON shows [] rather than null.
 func (c *Control) Normalise() {
 	if c.Links == nil {
-		c.Links = []Link{}
+		c.Links = []RequirementRef{}
 	}
 }
 
@@ -235,7 +235,7 @@ type Filter struct {
 	OwnerID   string
 	Generated *bool
 	// Requirement limits the list to controls linked to one requirement.
-	Requirement *Link
+	Requirement *RequirementRef
 }
 
 // Validate checks the enumerated filters.
@@ -276,21 +276,21 @@ func Starters(c *catalog.Catalog, covered func(itemID string) bool) ([]Control, 
 		out = append(out, Control{
 			Title:         it.Title,
 			Status:        NotStarted,
-			Links:         []Link{{Catalog: c.ID, Item: it.ID}},
+			Links:         []RequirementRef{{Catalog: c.ID, Item: it.ID}},
 			Generated:     true,
-			GeneratedFrom: Link{Catalog: c.ID, Item: it.ID}.String(),
+			GeneratedFrom: RequirementRef{Catalog: c.ID, Item: it.ID}.String(),
 		})
 	}
 	return out, skipped
 }
 
-// MergeRequest folds the control named in the path into Into.
-type MergeRequest struct {
+// MergeInto folds the control named in the path into Into.
+type MergeInto struct {
 	Into string `json:"into"`
 }
 
 // Validate checks the merge names a control.
-func (m MergeRequest) Validate() error {
+func (m MergeInto) Validate() error {
 	var v fault.Validation
 	v.Check(strings.TrimSpace(m.Into) == "", "into", "must name the control to merge into")
 	return v.Err()

@@ -357,3 +357,50 @@ func join[T ~string](xs []T) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// FormFields are the form fields an upload may carry beside its file.
+var FormFields = []string{"title", "description", "valid_from", "valid_until", "record_type", "record_id", "note", "url"}
+
+// MetaFromForm reads an upload's form fields (or a web form) into Meta; get reports whether
+// a field was sent. A field not sent stays nil, so an update changes only what was sent.
+func MetaFromForm(get func(name string) (string, bool)) Meta {
+	var m Meta
+	str := func(name string) *string {
+		if v, ok := get(name); ok {
+			return &v
+		}
+		return nil
+	}
+	m.Title, m.Description, m.URL, m.Note = str("title"), str("description"), str("url"), str("note")
+	m.ValidFrom, m.ValidUntil = str("valid_from"), str("valid_until")
+	if rt := str("record_type"); rt != nil && *rt != "" {
+		t := RecordType(*rt)
+		m.RecordType = &t
+		m.RecordID = str("record_id")
+	} else if id := str("record_id"); id != nil && *id != "" {
+		m.RecordID = id
+		empty := RecordType("")
+		m.RecordType = &empty
+	}
+	return m
+}
+
+// ParseUpload checks everything about an upload before its content is stored: the file
+// name, the size against max, and the metadata. A title defaults to the file name.
+func ParseUpload(fileName string, size int64, max int64, m Meta, create bool) (Parsed, error) {
+	if err := SafeFileName(fileName); err != nil {
+		return Parsed{}, err
+	}
+	if size > max {
+		return Parsed{}, fault.New(fault.TooLarge, "the file is larger than the limit of %d MiB", max>>20)
+	}
+	if size <= 0 {
+		return Parsed{}, &fault.Error{Code: fault.Invalid, Message: "the upload is not acceptable",
+			Fields: []fault.FieldError{{Field: "file", Message: "is empty"}}}
+	}
+	if create && (m.Title == nil || strings.TrimSpace(*m.Title) == "") {
+		name := fileName
+		m.Title = &name
+	}
+	return m.Parse(create, File)
+}

@@ -84,12 +84,12 @@ func ContentType(format string) string {
 
 var header = []string{"Control", "Title", "Theme / domain", "Applicable", "Justification", "Implementing controls (status)", "Implementation", "Evidence"}
 
-func (e Entry) row() []string {
+func (e Row) row() []string {
 	return []string{e.ItemID, e.Title, e.Group, e.ApplicabilityLabel(), e.justificationText(), e.ControlsText(),
 		strings.ReplaceAll(string(e.ImplementationStatus), "_", " "), e.EvidenceText()}
 }
 
-func (e Entry) justificationText() string {
+func (e Row) justificationText() string {
 	if e.Applicable == nil && e.Proposal != nil {
 		return "Proposed (not confirmed): " + e.Proposal.Justification
 	}

@@ -103,8 +103,8 @@ type Proposal struct {
 	Systems       []SystemReason `json:"systems"`
 }
 
-// Entry is one row of the statement.
-type Entry struct {
+// Row is one row of the statement.
+type Row struct {
 	ItemID string `json:"item_id"`
 	Title  string `json:"title"`
 	// Group is the theme or domain the control sits in.
@@ -126,7 +126,7 @@ type Entry struct {
 }
 
 // RecordVersion lets a row carry an ETag.
-func (e Entry) RecordVersion() int64 { return e.Version }
+func (e Row) RecordVersion() int64 { return e.Version }
 
 // Summary counts the rows.
 type Summary struct {
@@ -148,7 +148,7 @@ type Statement struct {
 	Organisation   string    `json:"organisation"`
 	Scope          string    `json:"scope"`
 	AsOf           time.Time `json:"as_of"`
-	Entries        []Entry   `json:"entries"`
+	Entries        []Row     `json:"entries"`
 	Summary        Summary   `json:"summary"`
 }
 
@@ -163,14 +163,14 @@ func (s Statement) Complete() (bool, []string) {
 	return len(open) == 0, open
 }
 
-// Entry returns the row of one control.
-func (s Statement) Entry(itemID string) (Entry, bool) {
+// Row returns the row of one control.
+func (s Statement) Row(itemID string) (Row, bool) {
 	for _, e := range s.Entries {
 		if e.ItemID == itemID {
 			return e, true
 		}
 	}
-	return Entry{}, false
+	return Row{}, false
 }
 
 // Supports reports whether a catalog can have an SoA: it has items of kind control.
@@ -196,12 +196,12 @@ func EvidenceKey(rt evidence.RecordType, id string) string { return string(rt) +
 func Build(in Inputs) Statement {
 	c := in.Catalog
 	st := Statement{Catalog: c.ID, CatalogTitle: c.Title, CatalogVersion: c.Version, Organisation: in.Organisation, Scope: in.Scope,
-		AsOf: in.Now, Entries: []Entry{}}
+		AsOf: in.Now, Entries: []Row{}}
 	for _, it := range c.Items {
 		if it.Kind != ItemKind {
 			continue
 		}
-		e := Entry{ItemID: it.ID, Title: it.Title, State: Undecided, Controls: []ControlRef{}, Evidence: []EvidenceRef{}}
+		e := Row{ItemID: it.ID, Title: it.Title, State: Undecided, Controls: []ControlRef{}, Evidence: []EvidenceRef{}}
 		if g, ok := c.Group(it.Group); ok {
 			e.Group = g.Title
 			if g.Parent != "" && (g.Title == "Objective" || strings.HasPrefix(g.Title, "Objective")) {
@@ -221,7 +221,7 @@ func Build(in Inputs) Statement {
 			e.Applicable, e.Justification, e.UpdatedBy, e.UpdatedAt, e.Version, e.State = &a, d.Justification, d.UpdatedBy, &at, d.Version, Decided
 			e.ProposalDiffers = e.Proposal != nil && e.Proposal.Applicable != a
 		}
-		req := control.Link{Catalog: c.ID, Item: it.ID}
+		req := control.RequirementRef{Catalog: c.ID, Item: it.ID}
 		seenEv := map[string]bool{}
 		addEv := func(list []evidence.Evidence, via string) {
 			for _, ev := range list {
@@ -263,7 +263,7 @@ func implementation(cs []ControlRef) control.Status {
 	return best
 }
 
-func summarise(es []Entry) Summary {
+func summarise(es []Row) Summary {
 	s := Summary{Total: len(es)}
 	for _, e := range es {
 		switch {
@@ -424,7 +424,7 @@ type Change struct {
 func Diff(a, b Statement) []Change {
 	out := []Change{}
 	for _, eb := range b.Entries {
-		ea, _ := a.Entry(eb.ItemID)
+		ea, _ := a.Row(eb.ItemID)
 		add := func(field, before, after string) {
 			if before != after {
 				out = append(out, Change{ItemID: eb.ItemID, Title: eb.Title, Field: field, Before: before, After: after})
@@ -440,7 +440,7 @@ func Diff(a, b Statement) []Change {
 }
 
 // Applicability is a row's decision in words.
-func applicability(e Entry) string {
+func applicability(e Row) string {
 	switch {
 	case e.Applicable == nil:
 		return ""
@@ -451,7 +451,7 @@ func applicability(e Entry) string {
 }
 
 // ApplicabilityLabel is the decision as a table shows it.
-func (e Entry) ApplicabilityLabel() string {
+func (e Row) ApplicabilityLabel() string {
 	switch {
 	case e.Applicable == nil && e.Proposal != nil:
 		return "Proposed: applicable"
@@ -482,7 +482,7 @@ func evidenceList(es []EvidenceRef) string {
 }
 
 // ControlsText lists the implementing controls with their status, for exports.
-func (e Entry) ControlsText() string {
+func (e Row) ControlsText() string {
 	parts := make([]string, 0, len(e.Controls))
 	for _, c := range e.Controls {
 		name := c.Title
@@ -499,7 +499,7 @@ func (e Entry) ControlsText() string {
 }
 
 // EvidenceText lists the evidence with its validity, for exports.
-func (e Entry) EvidenceText() string {
+func (e Row) EvidenceText() string {
 	parts := make([]string, 0, len(e.Evidence))
 	for _, ev := range e.Evidence {
 		s := ev.Title + " (" + strings.ReplaceAll(string(ev.Validity), "_", " ")

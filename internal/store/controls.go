@@ -40,7 +40,7 @@ func loadLinks(ctx context.Context, q querier, orgID string, cs []control.Contro
 	args := []any{orgID}
 	for i := range cs {
 		idx[cs[i].ID] = i
-		cs[i].Links = []control.Link{}
+		cs[i].Links = []control.RequirementRef{}
 		args = append(args, cs[i].ID)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT control_id, catalog_id, item_id FROM control_links WHERE org_id = $1 AND control_id IN (`+
@@ -51,7 +51,7 @@ func loadLinks(ctx context.Context, q querier, orgID string, cs []control.Contro
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var l control.Link
+		var l control.RequirementRef
 		if err := rows.Scan(&id, &l.Catalog, &l.Item); err != nil {
 			return fmt.Errorf("read control links: %w", err)
 		}
@@ -93,7 +93,7 @@ func insertControl(ctx context.Context, tx *sql.Tx, c control.Control) error {
 }
 
 // CreateControl adds a control to the organisation's control set; reqs checks its links.
-func (db *DB) CreateControl(ctx context.Context, orgID string, in control.Input, reqs control.Requirements, actor auditlog.Actor) (control.Control, error) {
+func (db *DB) CreateControl(ctx context.Context, orgID string, in control.Edit, reqs control.Requirements, actor auditlog.Actor) (control.Control, error) {
 	if err := in.Validate(true, reqs); err != nil {
 		return control.Control{}, err
 	}
@@ -225,7 +225,7 @@ func allControls(ctx context.Context, q querier, orgID string) ([]control.Contro
 	idx := map[string]int{}
 	for i := range out {
 		idx[out[i].ID] = i
-		out[i].Links = []control.Link{}
+		out[i].Links = []control.RequirementRef{}
 	}
 	lrows, err := q.QueryContext(ctx, `SELECT control_id, catalog_id, item_id FROM control_links WHERE org_id = $1 ORDER BY control_id, position`, orgID)
 	if err != nil {
@@ -234,7 +234,7 @@ func allControls(ctx context.Context, q querier, orgID string) ([]control.Contro
 	defer lrows.Close()
 	for lrows.Next() {
 		var id string
-		var l control.Link
+		var l control.RequirementRef
 		if err := lrows.Scan(&id, &l.Catalog, &l.Item); err != nil {
 			return nil, fmt.Errorf("read control links: %w", err)
 		}
@@ -261,7 +261,7 @@ func updateControlRow(ctx context.Context, tx *sql.Tx, before, after control.Con
 
 // UpdateControl applies a partial update. Any update by a person takes a generated starter
 // control on as the organisation's own.
-func (db *DB) UpdateControl(ctx context.Context, orgID, id string, in control.Input, reqs control.Requirements, ifVersion *int64, actor auditlog.Actor) (control.Control, error) {
+func (db *DB) UpdateControl(ctx context.Context, orgID, id string, in control.Edit, reqs control.Requirements, ifVersion *int64, actor auditlog.Actor) (control.Control, error) {
 	if err := in.Validate(false, reqs); err != nil {
 		return control.Control{}, err
 	}

@@ -35,8 +35,8 @@ func TestControlsLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		db := storetest.Open(t, e)
 		o, admin := bootstrap(t, db)
-		links := []control.Link{{Catalog: "iso27001-2022", Item: "A.5.19"}, {Catalog: "iso42001-2023", Item: "A.10.3"}, {Catalog: "nist-ai-rmf-1.0", Item: "GOVERN 6.1"}}
-		c, err := db.CreateControl(ctx, o.ID, control.Input{Title: ptr("Supplier security and AI due diligence"), Ref: ptr("SUP-1"),
+		links := []control.RequirementRef{{Catalog: "iso27001-2022", Item: "A.5.19"}, {Catalog: "iso42001-2023", Item: "A.10.3"}, {Catalog: "nist-ai-rmf-1.0", Item: "GOVERN 6.1"}}
+		c, err := db.CreateControl(ctx, o.ID, control.Edit{Title: ptr("Supplier security and AI due diligence"), Ref: ptr("SUP-1"),
 			OwnerID: ptr(admin.ID), Status: ptr(control.Partial), Frequency: ptr(control.Frequency("annually")), Links: &links}, lib, cli)
 		if err != nil {
 			t.Fatal(err)
@@ -50,21 +50,21 @@ func TestControlsLifecycle(t *testing.T) {
 		}
 
 		// Linking to a requirement that does not exist names the link; nothing is stored.
-		bad := []control.Link{{Catalog: "iso27001-2022", Item: "A.5.99"}}
-		_, err = db.CreateControl(ctx, o.ID, control.Input{Title: ptr("Bad"), Links: &bad}, lib, cli)
+		bad := []control.RequirementRef{{Catalog: "iso27001-2022", Item: "A.5.99"}}
+		_, err = db.CreateControl(ctx, o.ID, control.Edit{Title: ptr("Bad"), Links: &bad}, lib, cli)
 		if !fault.Is(err, fault.Invalid) || fault.Fields(err)[0].Field != "links[0]" {
 			t.Fatalf("nonexistent requirement: %v", err)
 		}
-		if _, err := db.UpdateControl(ctx, o.ID, c.ID, control.Input{Links: &bad}, lib, nil, cli); !fault.Is(err, fault.Invalid) {
+		if _, err := db.UpdateControl(ctx, o.ID, c.ID, control.Edit{Links: &bad}, lib, nil, cli); !fault.Is(err, fault.Invalid) {
 			t.Fatalf("update to nonexistent requirement: %v", err)
 		}
-		if _, err := db.CreateControl(ctx, o.ID, control.Input{Title: ptr("Dup"), Ref: ptr("SUP-1")}, lib, cli); !fault.Is(err, fault.Conflict) {
+		if _, err := db.CreateControl(ctx, o.ID, control.Edit{Title: ptr("Dup"), Ref: ptr("SUP-1")}, lib, cli); !fault.Is(err, fault.Conflict) {
 			t.Fatalf("duplicate ref: %v", err)
 		}
-		if _, err := db.UpdateControl(ctx, o.ID, c.ID, control.Input{Status: ptr(control.Implemented)}, lib, ptr(int64(7)), cli); !fault.Is(err, fault.PreconditionErr) {
+		if _, err := db.UpdateControl(ctx, o.ID, c.ID, control.Edit{Status: ptr(control.Implemented)}, lib, ptr(int64(7)), cli); !fault.Is(err, fault.PreconditionErr) {
 			t.Fatalf("stale update: %v", err)
 		}
-		up, err := db.UpdateControl(ctx, o.ID, c.ID, control.Input{Status: ptr(control.Implemented)}, lib, ptr(c.Version), cli)
+		up, err := db.UpdateControl(ctx, o.ID, c.ID, control.Edit{Status: ptr(control.Implemented)}, lib, ptr(c.Version), cli)
 		if err != nil || up.Status != control.Implemented || up.Version != 2 || len(up.Links) != 3 {
 			t.Fatalf("update: %+v %v", up, err)
 		}
@@ -91,13 +91,13 @@ func TestControlsLifecycle(t *testing.T) {
 		if err != nil || len(pg2.Items) != 42 || pg2.NextCursor != "" {
 			t.Fatalf("second page: %d %v", len(pg2.Items), err)
 		}
-		byReq, err := db.Controls(ctx, o.ID, control.Filter{Requirement: &control.Link{Catalog: "iso27001-2022", Item: "A.5.19"}}, store.PageRequest{})
+		byReq, err := db.Controls(ctx, o.ID, control.Filter{Requirement: &control.RequirementRef{Catalog: "iso27001-2022", Item: "A.5.19"}}, store.PageRequest{})
 		if err != nil || len(byReq.Items) != 1 || byReq.Items[0].ID != c.ID {
 			t.Fatalf("by requirement: %+v %v", byReq.Items, err)
 		}
 		// Confirming a starter takes it on.
 		starter := gen.Created[0]
-		conf, err := db.UpdateControl(ctx, o.ID, starter.ID, control.Input{Confirm: true}, lib, nil, cli)
+		conf, err := db.UpdateControl(ctx, o.ID, starter.ID, control.Edit{Confirm: true}, lib, nil, cli)
 		if err != nil || conf.Generated {
 			t.Fatalf("confirm: %+v %v", conf, err)
 		}
@@ -276,7 +276,7 @@ func TestSoAStatementVersionsAndFourEyes(t *testing.T) {
 		if err != nil || st.Summary.Proposed == 0 {
 			t.Fatalf("proposals: %+v %v", st.Summary, err)
 		}
-		var proposed soa.Entry
+		var proposed soa.Row
 		for _, en := range st.Entries {
 			if en.State == soa.Proposed {
 				proposed = en

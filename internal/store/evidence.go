@@ -107,6 +107,7 @@ func (db *DB) CreateEvidence(ctx context.Context, orgID string, p evidence.Parse
 	if file != nil {
 		e.Kind, e.URL, e.CurrentVersion = evidence.File, "", 1
 	}
+	e.Normalise()
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (`+evidenceColumns+`, title_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			e.ID, e.OrgID, e.Title, e.Description, string(e.Kind), e.URL, timeArg(e.ValidFrom), timeArg(e.ValidUntil), e.CurrentVersion, e.CreatedBy,
