@@ -651,28 +651,34 @@ func (s *Server) storeUpload(c *Call, create bool) (evidence.Parsed, *store.NewF
 	if err != nil {
 		return evidence.Parsed{}, nil, err
 	}
-	m := evidence.MetaFromForm(u.get)
-	if !create {
-		m.Title, m.Description, m.RecordType, m.RecordID = nil, nil, nil, nil
+	v, err := s.view(c)
+	if err != nil {
+		return evidence.Parsed{}, nil, err
 	}
-	p, err := evidence.ParseUpload(u.name, int64(len(u.data)), s.evidenceLimit(), m, create)
+	return StoreEvidenceUpload(c.R.Context(), s.db, v, c.Principal.OrgID, u.name, u.data, evidence.MetaFromForm(u.get), create, s.evidenceLimit())
+}
+
+// StoreEvidenceUpload checks an uploaded file and its fields — name, size, metadata and the
+// record it is to be attached to — and only then stores its content by hash and sniffs its
+// type. create is false for a new version, which takes only the note and validity.
+func StoreEvidenceUpload(ctx context.Context, db *store.DB, v *catalog.View, orgID, name string, data []byte, m evidence.Meta, create bool, limit int64) (evidence.Parsed, *store.NewFile, error) {
+	if !create {
+		m.Title, m.Description, m.RecordType, m.RecordID, m.URL = nil, nil, nil, nil, nil
+	}
+	p, err := evidence.ParseUpload(name, int64(len(data)), limit, m, create)
 	if err != nil {
 		return p, nil, err
 	}
 	if p.Attach != nil {
-		v, err := s.view(c)
-		if err != nil {
-			return p, nil, err
-		}
-		if err := CheckEvidenceTarget(c.R.Context(), s.db, v, c.Principal.OrgID, *p.Attach); err != nil {
+		if err := CheckEvidenceTarget(ctx, db, v, orgID, *p.Attach); err != nil {
 			return p, nil, err
 		}
 	}
-	sum, err := evidence.Store(c.R.Context(), s.db.EvidenceBlobs(), u.data)
+	sum, err := evidence.Store(ctx, db.EvidenceBlobs(), data)
 	if err != nil {
 		return p, nil, err
 	}
-	return p, &store.NewFile{FileName: u.name, ContentType: http.DetectContentType(u.data), SHA256: sum, Size: int64(len(u.data))}, nil
+	return p, &store.NewFile{FileName: name, ContentType: http.DetectContentType(data), SHA256: sum, Size: int64(len(data))}, nil
 }
 
 func (s *Server) uploadEvidence(c *Call) (any, error) {
