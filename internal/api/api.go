@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -35,6 +36,8 @@ type Server struct {
 	routes   []Route
 	mux      *http.ServeMux
 	doc      []byte
+	// evidenceMax is the largest evidence file accepted; evidence.DefaultMaxBytes when 0.
+	evidenceMax int64
 }
 
 // Param documents a query or path parameter.
@@ -70,6 +73,15 @@ type Route struct {
 	// Produces lists the media types of a success body that is a file: the handler returns a
 	// *Download.
 	Produces []string
+}
+
+// Download is a file answered as it is, not as JSON: an export or an evidence file.
+type Download struct {
+	Name        string
+	ContentType string
+	Data        []byte
+	// ETag, when set, lets a client skip downloading unchanged content.
+	ETag string
 }
 
 // Call is one request as a handler sees it.
@@ -200,7 +212,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if d, ok := out.(*Download); ok {
-		d.write(w, status)
+		writeDownload(w, r, status, d)
 		return
 	}
 	if v, ok := out.(Versioned); ok && rt.Conditional {
@@ -246,6 +258,31 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 		return auth.Principal{}, fault.New(fault.Forbidden, "a browser session must send its CSRF token in the %s header", CSRFHeader)
 	}
 	return p, nil
+}
+
+// writeDownload sends a file as an attachment under its own name, never to be rendered
+// inline or sniffed into something else by the browser.
+func writeDownload(w http.ResponseWriter, r *http.Request, status int, d *Download) {
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": d.Name})
+	if disp == "" {
+		disp = "attachment"
+	}
+	w.Header().Set("Content-Disposition", disp)
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Content-Length", strconv.Itoa(len(d.Data)))
+	if d.ETag != "" {
+		w.Header().Set("ETag", d.ETag)
+		if r.Header.Get("If-None-Match") == d.ETag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(d.Data)
+	}
 }
 
 func safeMethod(m string) bool {

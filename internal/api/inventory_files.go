@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,24 +16,6 @@ import (
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/inventory"
 )
-
-// Download is a success body that is a file rather than JSON.
-type Download struct {
-	ContentType string
-	Filename    string
-	Body        []byte
-}
-
-func (d *Download) write(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", d.ContentType)
-	if d.Filename != "" {
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Filename}))
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(d.Body)))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(d.Body)
-}
 
 func (s *Server) inventoryFileRoutes() []Route {
 	return []Route{
@@ -94,7 +75,7 @@ func (s *Server) exportSystems(c *Call) (any, error) {
 		return nil, fault.Wrap(err, "export the register")
 	}
 	name := "ai-systems-" + time.Now().UTC().Format("2006-01-02") + "." + format.Extension()
-	return &Download{ContentType: format.MediaType(), Filename: name, Body: b.Bytes()}, nil
+	return &Download{ContentType: format.MediaType(), Name: name, Data: b.Bytes()}, nil
 }
 
 func (s *Server) importSystems(c *Call) (any, error) {

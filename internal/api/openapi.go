@@ -77,7 +77,8 @@ type schema = map[string]any
 // named component per named struct type.
 type schemaBuilder struct {
 	components map[string]schema
-	strict     map[string]bool // request bodies: unknown fields are refused
+	types      map[string]reflect.Type // which Go type owns each component name
+	strict     map[string]bool         // request bodies: unknown fields are refused
 }
 
 var (
@@ -86,6 +87,18 @@ var (
 )
 
 var genericName = regexp.MustCompile(`^(\w+)\[(?:.*/)?[\w]+\.(\w+)\]$`)
+
+// packageTitle is a type's package name with a capital, for qualifying component names.
+func packageTitle(t reflect.Type) string {
+	p := t.PkgPath()
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		p = p[i+1:]
+	}
+	if p == "" {
+		return ""
+	}
+	return strings.ToUpper(p[:1]) + p[1:]
+}
 
 func componentName(t reflect.Type) string {
 	n := t.Name()
@@ -129,6 +142,18 @@ func (b *schemaBuilder) of(t reflect.Type, request bool) schema {
 		if name == "" {
 			return b.object(t, request)
 		}
+		if b.types == nil {
+			b.types = map[string]reflect.Type{}
+		}
+		if owner, ok := b.types[name]; ok && owner != t {
+			// Two Go types of the same name would share one component, and one would silently
+			// describe the other: the later one is qualified by its package ("DiscoveryModel").
+			name = packageTitle(t) + name
+			if owner, ok := b.types[name]; ok && owner != t {
+				panic("api: OpenAPI component " + name + " is both " + owner.String() + " and " + t.String())
+			}
+		}
+		b.types[name] = t
 		if _, seen := b.components[name]; !seen {
 			b.components[name] = schema{} // reserve first: types may refer to themselves
 			b.components[name] = b.object(t, request)
@@ -252,6 +277,7 @@ func (s *Server) OpenAPI() schema {
 				content[mt] = schema{"schema": schema{"type": "string", "format": "binary"}}
 			}
 			ok["content"] = content
+			ok["headers"] = schema{"Content-Disposition": schema{"description": "attachment; filename=…", "schema": schema{"type": "string"}}}
 		}
 		if rt.Conditional {
 			ok["headers"] = schema{"ETag": schema{"description": "the record's version, for If-Match", "schema": schema{"type": "string"}}}

@@ -71,7 +71,7 @@ func (s *Server) roadmap(c *Call) (any, error) {
 		if err := csv.NewWriter(&buf).WriteAll(rm.CSVRows()); err != nil {
 			return nil, fault.Wrap(err, "write roadmap CSV")
 		}
-		return &Download{ContentType: "text/csv; charset=utf-8", Filename: "annexa-roadmap.csv", Body: buf.Bytes()}, nil
+		return &Download{ContentType: "text/csv; charset=utf-8", Name: "annexa-roadmap.csv", Data: buf.Bytes()}, nil
 	default:
 		return nil, &fault.Error{Code: fault.Invalid, Message: "the request has invalid fields",
 			Fields: []fault.FieldError{{Field: "format", Message: "must be json or csv"}}}

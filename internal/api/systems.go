@@ -18,7 +18,7 @@ import (
 type SystemPage = store.Page[inventory.System]
 
 // SummaryPage is a page of register summaries.
-type SummaryPage = store.Page[inventory.Summary]
+type SummaryPage = store.Page[inventory.SystemSummary]
 
 // Classification is a system's EU AI Act position: the classification as of today (dates of
 // obligations move with the law), when its facts were last classified, and every earlier

@@ -43,7 +43,9 @@ type Config struct {
 	// DemoPassword is the demo administrator's password; empty generates one, printed once.
 	DemoPassword    string
 	ShutdownTimeout time.Duration
-	Log             *slog.Logger
+	// EvidenceMaxBytes is the largest evidence file accepted; evidence.DefaultMaxBytes when 0.
+	EvidenceMaxBytes int64
+	Log              *slog.Logger
 	// Out receives the messages meant for the person starting the server (the setup link).
 	Out io.Writer
 }
@@ -189,7 +191,9 @@ func (m *Main) handler() (http.Handler, error) {
 
 	views := catalog.NewViews(m.Catalogs, m.DB)
 	apiServer := api.New(m.DB, cfg.Log, views)
-	pages, err := web.New(m.DB, cfg.Log, web.Options{SetupToken: m.SetupToken, SetupDone: m.closeSetup, SecureCookies: cfg.SecureCookies, Catalogs: views})
+	apiServer.SetEvidenceLimit(cfg.EvidenceMaxBytes)
+	pages, err := web.New(m.DB, cfg.Log, web.Options{SetupToken: m.SetupToken, SetupDone: m.closeSetup, SecureCookies: cfg.SecureCookies, Catalogs: views,
+		EvidenceMaxBytes: cfg.EvidenceMaxBytes})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/store"
@@ -49,6 +50,9 @@ func Backup(ctx context.Context, db *store.DB, out string) (err error) {
 	if err := addFile(tw, snap, "annexa.db"); err != nil {
 		return err
 	}
+	if err := addEvidence(tw, db.EvidenceDir()); err != nil {
+		return err
+	}
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
@@ -56,6 +60,31 @@ func Backup(ctx context.Context, db *store.DB, out string) (err error) {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
 	return f.Sync()
+}
+
+// addEvidence adds the evidence files under evidence/ in the archive. They are written once
+// under their SHA-256 and never changed, so copying them while the server runs is safe; a
+// file whose upload is still being renamed into place is skipped (its name starts with a dot).
+func addEvidence(tw *tar.Writer, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return nil
+	}
+	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read evidence: %w", err)
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		rel, err := filepath.Rel(filepath.Dir(dir), path)
+		if err != nil {
+			return err
+		}
+		return addFile(tw, path, filepath.ToSlash(rel))
+	})
 }
 
 func addFile(tw *tar.Writer, path, name string) error {

@@ -34,7 +34,8 @@ func start(t *testing.T, e storetest.Engine) *server {
 	cfg := e.Config(t)
 	out := &bytes.Buffer{}
 	m := &app.Main{Config: app.Config{DataDir: cfg.DataDir, DatabaseURL: cfg.URL, Addr: "127.0.0.1:0",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Out: out, ShutdownTimeout: 5 * time.Second}}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Out: out, ShutdownTimeout: 5 * time.Second,
+		EvidenceMaxBytes: 1 << 20}} // small, so the size limit can be tested cheaply
 	if err := m.Open(bg); err != nil {
 		t.Fatalf("open: %v", err)
 	}

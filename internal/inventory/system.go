@@ -500,8 +500,8 @@ type Stats struct {
 	ReviewDue int `json:"review_due"`
 }
 
-// Summary is a register entry as long lists show it: no classification detail, facts or models.
-type Summary struct {
+// SystemSummary is a register entry as long lists show it: no classification detail, facts or models.
+type SystemSummary struct {
 	ID              string         `json:"id"`
 	Name            string         `json:"name"`
 	IntendedPurpose string         `json:"intended_purpose"`

@@ -209,8 +209,8 @@ func (db *DB) Systems(ctx context.Context, orgID string, f inventory.Filter, pag
 
 const summaryColumns = `id, name, intended_purpose, owner_id, business_unit, sourcing, vendor, lifecycle_stage, tier, review_due, version, updated_at`
 
-func scanSummary(row interface{ Scan(...any) error }) (inventory.Summary, error) {
-	var s inventory.Summary
+func scanSummary(row interface{ Scan(...any) error }) (inventory.SystemSummary, error) {
+	var s inventory.SystemSummary
 	var sourcing, stage, tier string
 	err := row.Scan(&s.ID, &s.Name, &s.IntendedPurpose, &s.OwnerID, &s.BusinessUnit, &sourcing, &s.Vendor, &stage, &tier, &s.ReviewDue, &s.Version, &s.UpdatedAt)
 	s.Sourcing, s.LifecycleStage, s.Tier, s.UpdatedAt = inventory.Sourcing(sourcing), inventory.LifecycleStage(stage), aiact.Tier(tier), s.UpdatedAt.UTC()
@@ -219,9 +219,9 @@ func scanSummary(row interface{ Scan(...any) error }) (inventory.Summary, error)
 
 // SystemSummaries lists the register like Systems, but only the columns a long list needs: no
 // classification, facts or models are read or decoded, so a page of 1,000 stays cheap.
-func (db *DB) SystemSummaries(ctx context.Context, orgID string, f inventory.Filter, page PageRequest) (Page[inventory.Summary], error) {
+func (db *DB) SystemSummaries(ctx context.Context, orgID string, f inventory.Filter, page PageRequest) (Page[inventory.SystemSummary], error) {
 	return listSystems(ctx, db, orgID, f, page, summaryColumns, scanSummary,
-		func(s inventory.Summary) string { return strings.ToLower(s.Name) + "\x00" + s.ID })
+		func(s inventory.SystemSummary) string { return strings.ToLower(s.Name) + "\x00" + s.ID })
 }
 
 // listSystems runs the register's filtered, keyset-paged query with the given columns.

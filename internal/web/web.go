@@ -44,6 +44,8 @@ type Options struct {
 	SecureCookies bool
 	// Catalogs serves each organisation's frameworks to the catalog browser.
 	Catalogs *catalog.Views
+	// EvidenceMaxBytes is the largest evidence file accepted; evidence.DefaultMaxBytes when 0.
+	EvidenceMaxBytes int64
 }
 
 // Server serves the HTML pages.
