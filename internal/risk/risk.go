@@ -100,8 +100,8 @@ type Risk struct {
 	UpdatedAt time.Time `json:"updated_at"`
 
 	// Computed, never stored as such.
-	EffectiveLevel    string `json:"effective_level"`   // residual level when assessed, otherwise inherent
-	DueOn             string `json:"due_on"`            // the earliest open date: next review or an open action's due date
+	EffectiveLevel    string `json:"effective_level"`    // residual level when assessed, otherwise inherent
+	DueOn             string `json:"due_on"`             // the earliest open date: next review or an open action's due date
 	TreatmentRequired bool   `json:"treatment_required"` // the level needs treatment and none is chosen or accepted
 }
 
