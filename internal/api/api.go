@@ -196,6 +196,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 		status = http.StatusOK
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if f, ok := out.(fileBody); ok {
+		f.writeFile(w, status)
+		return
+	}
 	if v, ok := out.(Versioned); ok && rt.Conditional {
 		tag := etag(v.RecordVersion())
 		w.Header().Set("ETag", tag)

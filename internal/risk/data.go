@@ -59,11 +59,11 @@ type Template struct {
 	Impact      int       `json:"impact"`
 	Controls    []string  `json:"controls"`
 	References  []string  `json:"references,omitempty"`
-	When        Condition `json:"when"`
+	When        TemplateCondition `json:"when"`
 }
 
-// Condition says when a template applies to an AI system; every set field must hold.
-type Condition struct {
+// TemplateCondition says when a template applies to an AI system; every set field must hold.
+type TemplateCondition struct {
 	AnnexIII            []string `json:"annex_iii,omitempty"`
 	Tiers               []string `json:"tiers,omitempty"`
 	Sourcing            []string `json:"sourcing,omitempty"`

@@ -146,6 +146,9 @@ type Row struct {
 	OwnerEmail string
 	Input      Input
 	Problems   []fault.FieldError
+	// ClaimsAccepted is an update row whose status says accepted: acceptance is not imported,
+	// so the risk must already be accepted (an export read back in).
+	ClaimsAccepted bool
 }
 
 // RowField names a cell of the file in errors: rows[7].impact.
@@ -373,8 +376,11 @@ func parseRow(line int, cols map[int]string, rec []string) (Row, bool) {
 		in.Treatment = &t
 	}
 	if v, ok := cell["status"]; ok && v != "" {
-		s := Status(v)
-		in.Status = &s
+		if s := Status(v); s == Accepted && row.ID != "" {
+			row.ClaimsAccepted = true
+		} else {
+			in.Status = &s
+		}
 	}
 	if v, ok := cell["actions"]; ok {
 		acts := []Action{}
@@ -402,8 +408,8 @@ func parseRow(line int, cols map[int]string, rec []string) (Row, bool) {
 	return row, true
 }
 
-// ImportReport says what an import did, or would do on a dry run.
-type ImportReport struct {
+// ImportSummary says what an import did, or would do on a dry run.
+type ImportSummary struct {
 	Created int  `json:"created"`
 	Updated int  `json:"updated"`
 	DryRun  bool `json:"dry_run"`

@@ -74,7 +74,7 @@ func containsWord(text, k string) bool {
 func isWordByte(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
 
 // matches reports whether the template applies to the system and why.
-func (c Condition) matches(sys inventory.System) ([]string, bool) {
+func (c TemplateCondition) matches(sys inventory.System) ([]string, bool) {
 	var why []string
 	if len(c.AnnexIII) > 0 {
 		var hit []string

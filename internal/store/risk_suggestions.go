@@ -152,8 +152,8 @@ var errDryRun = errors.New("dry run")
 // ImportRisks creates and updates risks from file rows in one transaction: every row is checked
 // first (shape, owner, references, scores against the method) and any problem refuses the whole
 // file, naming each as rows[<line>].<column>; nothing changes. A dry run checks and reports only.
-func (db *DB) ImportRisks(ctx context.Context, orgID string, rows []risk.Row, dryRun bool, actor auditlog.Actor) (risk.ImportReport, error) {
-	rep := risk.ImportReport{DryRun: dryRun}
+func (db *DB) ImportRisks(ctx context.Context, orgID string, rows []risk.Row, dryRun bool, actor auditlog.Actor) (risk.ImportSummary, error) {
+	rep := risk.ImportSummary{DryRun: dryRun}
 	emails, err := db.OrgEmails(ctx, orgID)
 	if err != nil {
 		return rep, err
@@ -189,7 +189,7 @@ func (db *DB) ImportRisks(ctx context.Context, orgID string, rows []risk.Row, dr
 					rep.Created++
 				}
 			} else {
-				rerr = importUpdate(ctx, tx, orgID, row.ID, in, m, actor)
+				rerr = importUpdate(ctx, tx, orgID, row.ID, in, row.ClaimsAccepted, m, actor)
 				if rerr == nil {
 					rep.Updated++
 				}
@@ -228,8 +228,12 @@ func (db *DB) ImportRisks(ctx context.Context, orgID string, rows []risk.Row, dr
 	return rep, err
 }
 
-func importUpdate(ctx context.Context, tx *sql.Tx, orgID, id string, in risk.Input, m risk.Method, actor auditlog.Actor) error {
-	_, err := updateRisk(ctx, tx, orgID, id, in, nil, m, actor, "imported")
+func importUpdate(ctx context.Context, tx *sql.Tx, orgID, id string, in risk.Input, claimsAccepted bool, m risk.Method, actor auditlog.Actor) error {
+	after, err := updateRisk(ctx, tx, orgID, id, in, nil, m, actor, "imported")
+	if err == nil && claimsAccepted && after.Status != risk.Accepted {
+		return &fault.Error{Code: fault.Invalid, Message: "acceptance is not imported", Fields: []fault.FieldError{{Field: "status",
+			Message: "says accepted, but the risk is not (or no longer) accepted; accept it through the acceptance form or API"}}}
+	}
 	if fault.Is(err, fault.NotFound) {
 		return &fault.Error{Code: fault.Invalid, Message: "unknown risk", Fields: []fault.FieldError{{Field: "id", Message: fmt.Sprintf("%q is not a risk of this organisation", id)}}}
 	}

@@ -764,3 +764,6 @@ func (db *DB) RiskHeatMap(ctx context.Context, orgID string, f risk.Filter) (ris
 	}
 	return risk.NewHeatMap(m, in, res), nil
 }
+
+// RecordVersion is the method's version, for ETags.
+func (c MethodChange) RecordVersion() int64 { return c.Method.Version }
