@@ -124,7 +124,7 @@ func (s *Server) riskRoutes() []Route {
 		{Method: "POST", Pattern: "/api/v1/ai-systems/{id}/risk-suggestions/{template}/discard", Tag: "Risks",
 			Summary:    "Discard a suggestion for this system (remembered); restore=true offers it again",
 			Permission: auth.ManageRisks, Params: append(sysTemplate, Param{Name: "restore", In: "query", Type: "boolean", Description: "offer the suggestion again"}),
-			Response:   risk.Suggestion{}, Handle: s.discardSuggestion},
+			Response: risk.Suggestion{}, Handle: s.discardSuggestion},
 	}
 }
 

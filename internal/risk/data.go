@@ -50,15 +50,15 @@ func (n NewCategory) Validate() error {
 
 // Template is a suggested risk and the condition under which it is suggested.
 type Template struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	Category    string    `json:"category"`
-	Sources     []string  `json:"sources"`
-	Likelihood  int       `json:"likelihood"` // on the default 5×5 scale
-	Impact      int       `json:"impact"`
-	Controls    []string  `json:"controls"`
-	References  []string  `json:"references,omitempty"`
+	ID          string            `json:"id"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Category    string            `json:"category"`
+	Sources     []string          `json:"sources"`
+	Likelihood  int               `json:"likelihood"` // on the default 5×5 scale
+	Impact      int               `json:"impact"`
+	Controls    []string          `json:"controls"`
+	References  []string          `json:"references,omitempty"`
 	When        TemplateCondition `json:"when"`
 }
 
