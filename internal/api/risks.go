@@ -74,6 +74,9 @@ var riskFilterParams = []Param{
 	{Name: "ai_system", In: "query", Description: "an affected AI system's id"},
 	{Name: "status", In: "query", Description: "open, in_treatment, accepted or closed"},
 	{Name: "overdue", In: "query", Type: "boolean", Description: "only risks with a review or open action past its date (or none)"},
+	{Name: "likelihood", In: "query", Type: "integer", Description: "with impact: one cell of the heat map"},
+	{Name: "impact", In: "query", Type: "integer", Description: "with likelihood: one cell of the heat map"},
+	{Name: "residual", In: "query", Type: "boolean", Description: "the cell is a residual one"},
 }
 
 func (s *Server) riskRoutes() []Route {
@@ -137,6 +140,16 @@ func badField(field, msg string) error {
 func riskFilter(q url.Values) (risk.Filter, error) {
 	f := risk.Filter{Query: q.Get("q"), Category: q.Get("category"), Level: q.Get("level"), OwnerID: q.Get("owner"),
 		AISystemID: q.Get("ai_system"), Status: risk.Status(q.Get("status")), Sort: q.Get("sort")}
+	for name, dst := range map[string]*int{"likelihood": &f.Likelihood, "impact": &f.Impact} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return f, badField(name, "must be a whole number")
+			}
+			*dst = n
+		}
+	}
+	f.Residual = q.Get("residual") == "true"
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

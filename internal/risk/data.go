@@ -224,3 +224,19 @@ func CatalogItem(ref string) bool { return mustData().control(ref) }
 
 // Today is the date of t in UTC, as the register writes dates.
 func Today(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// AnnexC lists the ISO/IEC 42001 Annex C risk sources, for forms.
+func AnnexC() []catalog.Item {
+	d := mustData()
+	c, ok := d.library.Catalog(ISO42001)
+	if !ok {
+		return nil
+	}
+	var out []catalog.Item
+	for _, it := range c.Items {
+		if it.Kind == "risk_source" {
+			out = append(out, it)
+		}
+	}
+	return out
+}

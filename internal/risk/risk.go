@@ -420,6 +420,10 @@ type Filter struct {
 	// Overdue keeps risks with a review or an open action whose date has passed (as of Today).
 	Overdue *bool
 	Today   string
+	// Likelihood and Impact select one cell of the heat map: the inherent cell, or the residual
+	// cell when Residual is set.
+	Likelihood, Impact int
+	Residual           bool
 	// Sort is title (default), score, due or updated.
 	Sort string
 }
@@ -433,6 +437,8 @@ func (f Filter) Validate() error {
 	v.Check(f.Status != "" && !f.Status.Valid(), "status", "must be one of open, in_treatment, accepted, closed")
 	v.Check(f.Sort != "" && !slices.Contains(Sorts, f.Sort), "sort", "must be one of %s", strings.Join(Sorts, ", "))
 	v.Check(f.Today != "" && !ValidDate(f.Today), "today", "must be a date written YYYY-MM-DD")
+	v.Check(f.Likelihood < 0 || f.Likelihood > MaxScale, "likelihood", "must be between 1 and %d", MaxScale)
+	v.Check(f.Impact < 0 || f.Impact > MaxScale, "impact", "must be between 1 and %d", MaxScale)
 	return v.Err()
 }
 

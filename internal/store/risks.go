@@ -456,6 +456,13 @@ func riskWhere(orgID string, f risk.Filter) ([]string, []any, func(string, ...an
 	if f.AISystemID != "" {
 		add("id IN (SELECT risk_id FROM risk_systems WHERE org_id = ? AND system_id = ?)", orgID, f.AISystemID)
 	}
+	if f.Likelihood > 0 || f.Impact > 0 {
+		l, i := "likelihood", "impact"
+		if f.Residual {
+			l, i = "residual_likelihood", "residual_impact"
+		}
+		add(l+" = ? AND "+i+" = ?", f.Likelihood, f.Impact)
+	}
 	if f.Overdue != nil {
 		today := f.Today
 		if today == "" {

@@ -151,6 +151,8 @@ type systemData struct {
 	FactsJSON   string
 	UnknownText []string
 	OpenPoints  []openPointView
+	// RiskSuggestions are the risks suggested for the system (internal/web/risks.go).
+	RiskSuggestions systemRiskSuggestions
 }
 
 // openPointView is a questionnaire answer of "not sure", in the question's own words.
@@ -214,6 +216,7 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request, p auth.Princ
 			d.OpenPoints = append(d.OpenPoints, v)
 		}
 	}
+	d.RiskSuggestions = s.riskSuggestionsFor(r, p, sys)
 	s.render(w, r, http.StatusOK, "system", page{Title: sys.Name, Nav: "ai-systems", Principal: &p, CSRF: csrfFrom(r), Data: d})
 }
 
