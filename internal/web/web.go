@@ -136,13 +136,15 @@ func (s *Server) parseTemplates() error {
 			}
 			return l
 		},
-		"triField": func(name, legend, value string) triField { return triField{name, legend, value} },
-		"actRole":  actRoleLabel,
-		"words":    func(v any) string { return humanise(fmt.Sprint(v)) },
-		"inc":         func(i int) int { return i + 1 },
-		"has":         hasValue,
-		"hasPrefix":   strings.HasPrefix,
-		"scaleSelect": func(name string, pts []risk.ScalePoint, value int, optional bool) scaleSelect { return scaleSelect{name, pts, value, optional} },
+		"triField":  func(name, legend, value string) triField { return triField{name, legend, value} },
+		"actRole":   actRoleLabel,
+		"words":     func(v any) string { return humanise(fmt.Sprint(v)) },
+		"inc":       func(i int) int { return i + 1 },
+		"has":       hasValue,
+		"hasPrefix": strings.HasPrefix,
+		"scaleSelect": func(name string, pts []risk.ScalePoint, value int, optional bool) scaleSelect {
+			return scaleSelect{name, pts, value, optional}
+		},
 		"yesno": func(b *bool) string {
 			switch {
 			case b == nil:
