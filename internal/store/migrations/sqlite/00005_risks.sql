@@ -63,6 +63,9 @@ CREATE INDEX risks_by_owner ON risks (org_id, owner_id, title_key, id);
 CREATE INDEX risks_by_status ON risks (org_id, status, title_key, id);
 CREATE INDEX risks_by_due ON risks (org_id, due_on, id);
 CREATE INDEX risks_by_score ON risks (org_id, effective_score, id);
+-- "Highest first" within a category or a level, the register's usual view.
+CREATE INDEX risks_by_category_score ON risks (org_id, category, effective_score, id);
+CREATE INDEX risks_by_level_score ON risks (org_id, effective_level, effective_score, id);
 CREATE INDEX risks_by_updated ON risks (org_id, updated_at, id);
 -- The heat map counts by cell from these alone.
 CREATE INDEX risks_inherent_cells ON risks (org_id, likelihood, impact);
