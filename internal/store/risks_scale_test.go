@@ -91,4 +91,3 @@ func TestRiskRegisterScale(t *testing.T) {
 		})
 	})
 }
-
