@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -146,19 +147,13 @@ func (s *Server) controlRoutes() []Route {
 		{Method: "POST", Pattern: "/api/v1/evidence/{id}/versions", Tag: "Evidence", Summary: "Upload a new version of the file (fields note, valid_from, valid_until)",
 			Permission: auth.ManageEvidence, Params: evID, Upload: "application/octet-stream", Response: evidence.Evidence{}, Status: http.StatusCreated, Handle: s.uploadEvidenceVersion},
 		{Method: "GET", Pattern: "/api/v1/evidence/{id}/download", Tag: "Evidence", Summary: "Download the file (the current version, or ?version=n); its SHA-256 is checked first",
-			Permission: auth.ReadRecords, Params: append(slicesClone(evID), Param{Name: "version", In: "query", Type: "integer", Description: "a version number; the current one when absent"}),
+			Permission: auth.ReadRecords, Params: append(slices.Clone(evID), Param{Name: "version", In: "query", Type: "integer", Description: "a version number; the current one when absent"}),
 			Produces: []string{"*/*"}, Handle: s.downloadEvidence},
 		{Method: "POST", Pattern: "/api/v1/evidence/{id}/links", Tag: "Evidence", Summary: "Attach the evidence to a control, requirement, risk, impact assessment, AI system or audit",
 			Permission: auth.ManageEvidence, Params: evID, Request: evidence.LinkRequest{}, Response: evidence.Evidence{}, Handle: s.linkEvidence},
 		{Method: "DELETE", Pattern: "/api/v1/evidence/{id}/links", Tag: "Evidence", Summary: "Detach the evidence from a record",
-			Permission: auth.ManageEvidence, Params: append(slicesClone(evID), recordParams...), Response: evidence.Evidence{}, Handle: s.unlinkEvidence},
+			Permission: auth.ManageEvidence, Params: append(slices.Clone(evID), recordParams...), Response: evidence.Evidence{}, Handle: s.unlinkEvidence},
 	}
-}
-
-func slicesClone(ps []Param) []Param { return append([]Param(nil), ps...) }
-
-func invalid(field, msg string) error {
-	return &fault.Error{Code: fault.Invalid, Message: "the request has invalid fields", Fields: []fault.FieldError{{Field: field, Message: msg}}}
 }
 
 func (s *Server) listControls(c *Call) (any, error) {
@@ -171,13 +166,13 @@ func (s *Server) listControls(c *Call) (any, error) {
 	if v := q.Get("generated"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return nil, invalid("generated", "must be true or false")
+			return nil, invalidField("generated", "must be true or false")
 		}
 		f.Generated = &b
 	}
 	if cat, item := q.Get("catalog"), q.Get("item"); cat != "" || item != "" {
 		if cat == "" || item == "" {
-			return nil, invalid("item", "catalog and item are given together")
+			return nil, invalidField("item", "catalog and item are given together")
 		}
 		f.Requirement = &control.RequirementRef{Catalog: cat, Item: item}
 	}
@@ -235,7 +230,7 @@ func (s *Server) generateControls(c *Call) (any, error) {
 	}
 	cat, ok := v.Catalog(req.Catalog)
 	if !ok || cat.CountKind("control") == 0 {
-		return nil, invalid("catalog", "must name a catalog with controls, e.g. iso27001-2022 or iso42001-2023")
+		return nil, invalidField("catalog", "must name a catalog with controls, e.g. iso27001-2022 or iso42001-2023")
 	}
 	return s.db.GenerateControls(c.R.Context(), c.Principal.OrgID, cat, c.Actor())
 }
@@ -365,7 +360,7 @@ func (s *Server) createSoAVersion(c *Call) (any, error) {
 func versionNumber(s, field string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 {
-		return 0, invalid(field, "must be a version number (1, 2, …)")
+		return 0, invalidField(field, "must be a version number (1, 2, …)")
 	}
 	return n, nil
 }
@@ -388,7 +383,7 @@ func (s *Server) approveSoA(c *Call) (any, error) {
 		return nil, err
 	}
 	if a.Version < 1 {
-		return nil, invalid("version", "must be the number of the version to approve")
+		return nil, invalidField("version", "must be the number of the version to approve")
 	}
 	_, cat, err := s.soaCatalog(c)
 	if err != nil {
@@ -457,7 +452,7 @@ func ExportSoA(ctx context.Context, db *store.DB, orgID string, d soa.Document, 
 			data, err = soa.OSCALComponent(d, controls)
 		}
 	default:
-		return nil, invalid("format", "must be one of "+strings.Join(soa.Formats, ", "))
+		return nil, invalidField("format", "must be one of "+strings.Join(soa.Formats, ", "))
 	}
 	if err != nil {
 		if strings.HasPrefix(format, "oscal") && strings.Contains(err.Error(), "applicable") {
@@ -488,7 +483,7 @@ func (s *Server) exportSoA(c *Call) (any, error) {
 	}
 	format := q.Get("format")
 	if format == "" {
-		return nil, invalid("format", "must be one of "+strings.Join(soa.Formats, ", "))
+		return nil, invalidField("format", "must be one of "+strings.Join(soa.Formats, ", "))
 	}
 	d, err := SoADocument(c.R.Context(), s.db, s.catalogs.Builtin(), c.Principal.OrgID, cat, n)
 	if err != nil {
@@ -522,10 +517,10 @@ func CheckEvidenceTarget(ctx context.Context, db *store.DB, v *catalog.View, org
 	case evidence.ToRequirement:
 		l, ok := control.ParseRequirement(a.RecordID)
 		if !ok {
-			return invalid("record_id", "must name a requirement as catalog:item, e.g. iso27001-2022:A.5.1")
+			return invalidField("record_id", "must name a requirement as catalog:item, e.g. iso27001-2022:A.5.1")
 		}
 		if _, err := v.Item(l.Catalog, l.Item); err != nil {
-			return invalid("record_id", "names "+l.Catalog+" "+strconv.Quote(l.Item)+", which does not exist")
+			return invalidField("record_id", "names "+l.Catalog+" "+strconv.Quote(l.Item)+", which does not exist")
 		}
 	case evidence.ToControl, evidence.ToAISystem:
 		ok, err := db.RecordExists(ctx, orgID, a.RecordType, a.RecordID)
@@ -533,7 +528,7 @@ func CheckEvidenceTarget(ctx context.Context, db *store.DB, v *catalog.View, org
 			return err
 		}
 		if !ok {
-			return invalid("record_id", "is not a "+strings.ReplaceAll(string(a.RecordType), "_", " ")+" of this organisation")
+			return invalidField("record_id", "is not a "+strings.ReplaceAll(string(a.RecordType), "_", " ")+" of this organisation")
 		}
 	}
 	return nil
@@ -549,7 +544,7 @@ func (s *Server) listEvidence(c *Call) (any, error) {
 	if v := q.Get("expiring_within"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return nil, invalid("expiring_within", "must be a number of days, 1 or more")
+			return nil, invalidField("expiring_within", "must be a number of days, 1 or more")
 		}
 		f.ExpiringWithin = n
 	}
@@ -606,11 +601,11 @@ func readEvidenceUpload(w http.ResponseWriter, r *http.Request, limit int64) (up
 				return u, tooLargeOr(err, limit, "could not be read")
 			}
 			if len(b) > 64<<10 {
-				return u, invalid(name, "is longer than 64 KiB")
+				return u, invalidField(name, "is longer than 64 KiB")
 			}
 			u.fields[name] = string(b)
 		default:
-			return u, invalid(name, "is not a field of an evidence upload; known: file, "+strings.Join(evidence.FormFields, ", "))
+			return u, invalidField(name, "is not a field of an evidence upload; known: file, "+strings.Join(evidence.FormFields, ", "))
 		}
 	}
 	if !gotFile {
@@ -731,7 +726,7 @@ func (s *Server) patchEvidence(c *Call) (any, error) {
 		return nil, err
 	}
 	if m.RecordType != nil || m.RecordID != nil {
-		return nil, invalid("record_type", "attach evidence with POST /api/v1/evidence/{id}/links")
+		return nil, invalidField("record_type", "attach evidence with POST /api/v1/evidence/{id}/links")
 	}
 	ifv, err := c.IfMatch()
 	if err != nil {

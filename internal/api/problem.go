@@ -156,3 +156,8 @@ func jsonKind(goKind string) string {
 		return "a number"
 	}
 }
+
+// invalidField is the error for one bad field of a request.
+func invalidField(field, msg string) error {
+	return &fault.Error{Code: fault.Invalid, Message: "the request has invalid fields", Fields: []fault.FieldError{{Field: field, Message: msg}}}
+}

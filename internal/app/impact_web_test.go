@@ -186,7 +186,9 @@ func TestBrowserImpactAssessment(t *testing.T) {
 	var status, flash, summary, changed string
 	step("owner signs in", signInAs(tn.users[auth.AISystemOwner].Email)...)
 	step("owner finishes and submits the draft",
-		chromedp.Click(chromedp.CSS(`a[href="/impact-assessments"]`)),
+		chromedp.Click(chromedp.CSS(`.mainnav a[href="/risks"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.subnav`)),
+		chromedp.Click(chromedp.CSS(`.subnav a[href="/impact-assessments"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#assessments table`)),
 		chromedp.Click(chromedp.CSS(`#assessments tbody a`)),
 		chromedp.WaitVisible(chromedp.CSS(`.impact-actions`)),

@@ -119,6 +119,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	addDiscoveryCalls(t, s, tn, bodies, ids, query)
 	addImpactCalls(t, s, tn, bodies, ids, query)
 	addControlCalls(t, s, tn, bodies, ids, query, headers)
+	addRiskCalls(t, s, tn, bodies, ids, query)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern
 		path := rt.Pattern

@@ -522,3 +522,14 @@ func (f Filter) Validate() error {
 	v.Check(f.Status != "" && !f.Status.Valid(), "status", "must be one of %s", strings.Join(strs(Statuses), ", "))
 	return v.Err()
 }
+
+// Stats summarise the organisation's assessments for readiness and the dashboard.
+type Stats struct {
+	// SystemsApproved counts AI systems whose assessment in force is approved.
+	SystemsApproved int `json:"systems_approved"`
+	// Due counts approved assessments due for re-assessment (a date passed, a material change
+	// or a linked risk or alert).
+	Due      int `json:"due"`
+	Drafts   int `json:"drafts"`
+	InReview int `json:"in_review"`
+}

@@ -512,3 +512,19 @@ func materialChangeReasons(rs []inventory.ReviewReason) []impact.DueReason {
 	}
 	return out
 }
+
+// AssessmentStats counts assessments by state in one query; today (YYYY-MM-DD) decides which
+// review dates have passed.
+func (db *DB) AssessmentStats(ctx context.Context, orgID, today string) (impact.Stats, error) {
+	var st impact.Stats
+	err := db.r.QueryRowContext(ctx, `SELECT
+		COUNT(DISTINCT CASE WHEN status = 'approved' THEN system_id END),
+		COALESCE(SUM(CASE WHEN status = 'approved' AND (has_due_reasons OR (next_review <> '' AND next_review <= $2)) THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'in_review' THEN 1 ELSE 0 END), 0)
+		FROM impact_assessments WHERE org_id = $1`, orgID, today).Scan(&st.SystemsApproved, &st.Due, &st.Drafts, &st.InReview)
+	if err != nil {
+		return st, fmt.Errorf("assessment stats: %w", err)
+	}
+	return st, nil
+}

@@ -363,7 +363,7 @@ type auditData struct {
 
 // RecordTypes lists the governed record types the audit log can be filtered by; capabilities
 // add theirs as they arrive.
-var RecordTypes = []string{"organisation", "user", "api_token", "ai_system", "catalog", "impact_assessment", "control", "soa_entry", "soa_version", "soa_settings", "evidence"}
+var RecordTypes = []string{"organisation", "user", "api_token", "ai_system", "catalog", "impact_assessment", "risk", "risk_method", "risk_category", "risk_suggestion", "control", "soa_entry", "soa_version", "soa_settings", "evidence"}
 
 func (s *Server) auditLogPage(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if !p.Can(auth.ReadAuditLog) {

@@ -154,6 +154,8 @@ type systemData struct {
 	OpenPoints  []openPointView
 	Impact      []impact.Assessment // every version of its impact assessment, oldest first
 	CanAssess   bool
+	// RiskSuggestions are the risks suggested for the system (internal/web/risks.go).
+	RiskSuggestions systemRiskSuggestions
 }
 
 // openPointView is a questionnaire answer of "not sure", in the question's own words.
@@ -221,6 +223,7 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request, p auth.Princ
 			d.OpenPoints = append(d.OpenPoints, v)
 		}
 	}
+	d.RiskSuggestions = s.riskSuggestionsFor(r, p, sys)
 	s.render(w, r, http.StatusOK, "system", page{Title: sys.Name, Nav: "ai-systems", Principal: &p, CSRF: csrfFrom(r), Data: d})
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/middleware"
+	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/store"
 )
 
@@ -138,9 +139,15 @@ func (s *Server) parseTemplates() error {
 			}
 			return l
 		},
-		"triField": func(name, legend, value string) triField { return triField{name, legend, value} },
-		"actRole":  actRoleLabel,
-		"words":    func(v any) string { return humanise(fmt.Sprint(v)) },
+		"triField":  func(name, legend, value string) triField { return triField{name, legend, value} },
+		"actRole":   actRoleLabel,
+		"words":     func(v any) string { return humanise(fmt.Sprint(v)) },
+		"inc":       func(i int) int { return i + 1 },
+		"has":       hasValue,
+		"hasPrefix": strings.HasPrefix,
+		"scaleSelect": func(name string, pts []risk.ScalePoint, value int, optional bool) scaleSelect {
+			return scaleSelect{name, pts, value, optional}
+		},
 		"yesno": func(b *bool) string {
 			switch {
 			case b == nil:
@@ -151,7 +158,8 @@ func (s *Server) parseTemplates() error {
 			return "no"
 		},
 	}
-	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/input.html")
+	// Partials (templates/partial_*.html) join the base so any page can include them.
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/input.html", "templates/partial_*.html")
 	if err != nil {
 		return fmt.Errorf("parse layout: %w", err)
 	}
@@ -161,7 +169,7 @@ func (s *Server) parseTemplates() error {
 	}
 	for _, e := range entries {
 		name := strings.TrimSuffix(path.Base(e), ".html")
-		if name == "layout" || name == "input" {
+		if name == "layout" || name == "input" || strings.HasPrefix(name, "partial_") {
 			continue
 		}
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, e)
