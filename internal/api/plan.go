@@ -44,22 +44,8 @@ func (s *Server) advice(c *Call) (any, error) {
 	return d.Advise(a), nil
 }
 
-// Plan returns the organisation's roadmap from today.
-func Plan(c *Call, src readiness.Source) (roadmap.Roadmap, error) {
-	d, err := roadmap.Default()
-	if err != nil {
-		return roadmap.Roadmap{}, fault.Wrap(err, "load decision support")
-	}
-	f, err := readiness.RoadmapFacts(c.R.Context(), src, c.Principal.OrgID)
-	if err != nil {
-		return roadmap.Roadmap{}, err
-	}
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	return d.Plan(f.Progress(), today), nil
-}
-
 func (s *Server) roadmap(c *Call) (any, error) {
-	rm, err := Plan(c, s.db)
+	rm, err := readiness.Roadmap(c.R.Context(), s.db, c.Principal.OrgID, s.catalogs.Builtin(), time.Now())
 	if err != nil {
 		return nil, err
 	}

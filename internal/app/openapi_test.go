@@ -106,6 +106,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		"GET /api/v1/catalogs/{id}":                  {"id": "iso42001-2023"},
 		"GET /api/v1/catalogs/{id}/items":            {"id": "iso42001-2023"},
 		"GET /api/v1/catalogs/{id}/items/{item}":     {"id": "iso42001-2023", "item": "6.1.4"},
+		"GET /api/v1/readiness/{catalog}":            {"catalog": "iso42001-2023"},
 		"DELETE /api/v1/catalogs/{id}":               {"id": "drift-test"},
 		"GET /api/v1/ai-systems/{id}":                {"id": system.ID},
 		"PATCH /api/v1/ai-systems/{id}":              {"id": system.ID},

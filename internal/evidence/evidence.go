@@ -404,3 +404,10 @@ func ParseUpload(fileName string, size int64, max int64, m Meta, create bool) (P
 	}
 	return m.Parse(create, File)
 }
+
+// Stats count evidence by where it stands, for the dashboard.
+type Stats struct {
+	Total    int `json:"total"`
+	Expired  int `json:"expired"`
+	Expiring int `json:"expiring"`
+}

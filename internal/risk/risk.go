@@ -469,3 +469,20 @@ func RecordOf(r Risk, at time.Time, cause, actor string) ScoreRecord {
 		ResidualLikelihood: r.ResidualLikelihood, ResidualImpact: r.ResidualImpact, ResidualScore: r.ResidualScore,
 		ResidualLevel: r.ResidualLevel, Cause: cause, ActorEmail: actor}
 }
+
+// Stats summarise the register for readiness and the dashboard.
+type Stats struct {
+	// MethodSet says the organisation has set (or confirmed) its own method, rather than
+	// running on the default.
+	MethodSet bool `json:"method_set"`
+	// Security and AI count risks by their category's domain; the Untreated figures count
+	// those whose level needs treatment with no treatment chosen and no acceptance.
+	Security          int `json:"security"`
+	SecurityUntreated int `json:"security_untreated"`
+	AI                int `json:"ai"`
+	AIUntreated       int `json:"ai_untreated"`
+	// SystemsWithAIRisks counts AI systems with at least one AI risk registered.
+	SystemsWithAIRisks int `json:"systems_with_ai_risks"`
+	// ReviewsOverdue counts open risks whose next review date has passed.
+	ReviewsOverdue int `json:"reviews_overdue"`
+}

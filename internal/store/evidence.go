@@ -566,3 +566,18 @@ func (db *DB) RecordExists(ctx context.Context, orgID string, rt evidence.Record
 	}
 	return n > 0, nil
 }
+
+// EvidenceStats counts an organisation's evidence that has expired or expires within
+// ExpiryWarning of now.
+func (db *DB) EvidenceStats(ctx context.Context, orgID string, at time.Time) (evidence.Stats, error) {
+	var st evidence.Stats
+	at = at.UTC().Truncate(time.Microsecond)
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN valid_until IS NOT NULL AND valid_until <= $2 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN valid_until IS NOT NULL AND valid_until > $2 AND valid_until <= $3 THEN 1 ELSE 0 END), 0)
+		FROM evidence WHERE org_id = $1`, orgID, at, at.Add(evidence.ExpiryWarning)).Scan(&st.Total, &st.Expired, &st.Expiring)
+	if err != nil {
+		return st, fmt.Errorf("evidence stats: %w", err)
+	}
+	return st, nil
+}

@@ -774,3 +774,89 @@ func (db *DB) RiskHeatMap(ctx context.Context, orgID string, f risk.Filter) (ris
 
 // RecordVersion is the method's version, for ETags.
 func (c MethodChange) RecordVersion() int64 { return c.Method.Version }
+
+// RiskStats counts the register by domain and treatment in a few aggregate queries, so
+// readiness and the dashboard stay fast with a hundred thousand risks.
+func (db *DB) RiskStats(ctx context.Context, orgID, today string) (risk.Stats, error) {
+	var st risk.Stats
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM risk_methods WHERE org_id = $1`, orgID).Scan(&n); err != nil {
+		return st, fmt.Errorf("risk stats: %w", err)
+	}
+	st.MethodSet = n > 0
+	m, err := db.RiskMethod(ctx, orgID)
+	if err != nil {
+		return st, err
+	}
+	cats, err := db.RiskCategories(ctx, orgID)
+	if err != nil {
+		return st, err
+	}
+	aiCategory := map[string]bool{}
+	var aiIDs []any
+	for _, c := range cats {
+		if c.Domain == "ai" {
+			aiCategory[c.ID] = true
+			aiIDs = append(aiIDs, c.ID)
+		}
+	}
+	args := []any{orgID, today}
+	var levels []string
+	for _, l := range m.Levels {
+		if l.NeedsTreatment {
+			args = append(args, l.ID)
+			levels = append(levels, "$"+strconv.Itoa(len(args)))
+		}
+	}
+	needs := "FALSE"
+	if len(levels) > 0 {
+		needs = "effective_level IN (" + strings.Join(levels, ", ") + ")"
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT category, COUNT(*),
+		SUM(CASE WHEN `+needs+` AND treatment = '' AND status NOT IN ('accepted', 'closed') THEN 1 ELSE 0 END),
+		SUM(CASE WHEN status NOT IN ('closed') AND next_review <> '' AND next_review < $2 THEN 1 ELSE 0 END)
+		FROM risks WHERE org_id = $1 GROUP BY category`, args...)
+	if err != nil {
+		return st, fmt.Errorf("risk stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cat string
+		var count, untreated, overdue int
+		if err := rows.Scan(&cat, &count, &untreated, &overdue); err != nil {
+			return st, fmt.Errorf("risk stats: %w", err)
+		}
+		st.ReviewsOverdue += overdue
+		if aiCategory[cat] {
+			st.AI += count
+			st.AIUntreated += untreated
+		} else {
+			st.Security += count
+			st.SecurityUntreated += untreated
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("risk stats: %w", err)
+	}
+	if len(aiIDs) > 0 {
+		ph := make([]string, len(aiIDs))
+		for i := range aiIDs {
+			ph[i] = "$" + strconv.Itoa(i+2)
+		}
+		q := `SELECT COUNT(DISTINCT rs.system_id) FROM risk_systems rs JOIN risks r ON r.id = rs.risk_id
+			WHERE rs.org_id = $1 AND r.category IN (` + strings.Join(ph, ", ") + `)`
+		if err := db.r.QueryRowContext(ctx, q, append([]any{orgID}, aiIDs...)...).Scan(&st.SystemsWithAIRisks); err != nil {
+			return st, fmt.Errorf("risk stats: %w", err)
+		}
+	}
+	return st, nil
+}
+
+// TopRisks returns the organisation's n highest-scoring open risks.
+func (db *DB) TopRisks(ctx context.Context, orgID string, n int) ([]risk.Risk, error) {
+	pg, err := db.Risks(ctx, orgID, risk.Filter{Sort: "score", Status: risk.Open}, PageRequest{Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	return pg.Items, nil
+}

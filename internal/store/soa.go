@@ -140,6 +140,16 @@ func (db *DB) SoAProposals(ctx context.Context, orgID, catalogID string, lib *ca
 // implementing controls with their status, and evidence on the requirement and its controls.
 // lib resolves the crosswalks the proposals follow (the built-in library).
 func (db *DB) SoAStatement(ctx context.Context, orgID string, cat *catalog.Catalog, lib *catalog.Library) (soa.Statement, error) {
+	return db.soaStatement(ctx, orgID, cat, lib, true)
+}
+
+// SoAStatementWithoutProposals is the statement as decided, without computing the register's
+// proposals, which reads every AI system: readiness needs only the decisions.
+func (db *DB) SoAStatementWithoutProposals(ctx context.Context, orgID string, cat *catalog.Catalog) (soa.Statement, error) {
+	return db.soaStatement(ctx, orgID, cat, nil, false)
+}
+
+func (db *DB) soaStatement(ctx context.Context, orgID string, cat *catalog.Catalog, lib *catalog.Library, withProposals bool) (soa.Statement, error) {
 	o, err := db.Organisation(ctx, orgID)
 	if err != nil {
 		return soa.Statement{}, err
@@ -165,9 +175,11 @@ func (db *DB) SoAStatement(ctx context.Context, orgID string, cat *catalog.Catal
 	if err != nil {
 		return soa.Statement{}, err
 	}
-	proposals, err := db.SoAProposals(ctx, orgID, cat.ID, lib)
-	if err != nil {
-		return soa.Statement{}, err
+	proposals := map[string]soa.Proposal{}
+	if withProposals {
+		if proposals, err = db.SoAProposals(ctx, orgID, cat.ID, lib); err != nil {
+			return soa.Statement{}, err
+		}
 	}
 	scope := o.ISMSScope
 	switch {

@@ -466,3 +466,35 @@ func (db *DB) InventoryStats(ctx context.Context, orgID string) (inventory.Stats
 	}
 	return st, rows.Err()
 }
+
+// ObligationSystems counts, per application date (YYYY-MM-DD), the AI systems with at least one
+// EU AI Act obligation applying from it. Classifications are grouped by their stored text
+// first, so each distinct classification is decoded once however many systems share it.
+func (db *DB) ObligationSystems(ctx context.Context, orgID string) (map[string]int, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT classification, COUNT(*) FROM ai_systems
+		WHERE org_id = $1 AND classification IS NOT NULL AND tier <> 'out_of_scope' GROUP BY classification`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("obligation dates: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var raw string
+		var n int
+		if err := rows.Scan(&raw, &n); err != nil {
+			return nil, fmt.Errorf("obligation dates: %w", err)
+		}
+		r, err := decodeClassification(raw)
+		if err != nil {
+			return nil, fmt.Errorf("obligation dates: %w", err)
+		}
+		seen := map[string]bool{}
+		for _, o := range r.Obligations {
+			if o.AppliesFrom != "" && !seen[o.AppliesFrom] {
+				seen[o.AppliesFrom] = true
+				out[o.AppliesFrom] += n
+			}
+		}
+	}
+	return out, rows.Err()
+}

@@ -30,15 +30,7 @@ type planQuestion struct {
 }
 
 func (s *Server) roadmapFor(r *http.Request, p auth.Principal) (roadmap.Roadmap, error) {
-	d, err := roadmap.Default()
-	if err != nil {
-		return roadmap.Roadmap{}, fault.Wrap(err, "load decision support")
-	}
-	f, err := readiness.RoadmapFacts(r.Context(), s.db, p.OrgID)
-	if err != nil {
-		return roadmap.Roadmap{}, err
-	}
-	return d.Plan(f.Progress(), time.Now().UTC().Truncate(24*time.Hour)), nil
+	return readiness.Roadmap(r.Context(), s.db, p.OrgID, s.opts.Catalogs.Builtin(), time.Now())
 }
 
 // planPage answers "which standards do we need" from a GET form, so an answer can be
