@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/annexa-dev/annexa/internal/auth"
@@ -103,4 +104,31 @@ func TestReadinessIsHonest(t *testing.T) {
 			t.Errorf("no upcoming deadline brings obligations to the high-risk system: %+v", d.AIAct.Upcoming)
 		}
 	})
+}
+
+func TestReadinessPagesAndDashboard(t *testing.T) {
+	s := start(t, storetest.Engines()[0])
+	tn := s.bootstrap("Acme")
+	s.do("POST", "/api/v1/ai-systems", tn.tokens[auth.Admin], cvScreening)
+	c, _ := signIn(t, s, tn.users[auth.Viewer].Email, "a long enough password")
+	for path, wants := range map[string][]string{
+		"/readiness":                        {"ISO/IEC 42001:2023", "Clauses 4–10", "Annex A", "AI system impact assessment", "class=\"status-badge\""},
+		"/readiness?standard=iso27001-2022": {"ISO/IEC 27001:2022", "Information security risk assessment"},
+		"/readiness/carry-over":             {"Carried over", "Needs an AI extension", "New work", "person-days"},
+		"/":                                 {"Readiness per standard", "EU AI Act", "Next application dates", "Inventory completeness", "High risk"},
+	} {
+		p := get(t, c, s.url+path)
+		if p.status != 200 {
+			t.Errorf("%s: %d", path, p.status)
+			continue
+		}
+		for _, w := range wants {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("%s lacks %q", path, w)
+			}
+		}
+	}
+	if p := get(t, c, s.url+"/readiness?standard=eu-ai-act-2024-1689"); p.status != 404 {
+		t.Errorf("readiness for a regulation: %d", p.status)
+	}
 }

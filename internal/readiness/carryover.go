@@ -82,12 +82,13 @@ type CarryItem struct {
 
 // CarryOver is the "how far does ISO/IEC 27001 take us" report.
 type CarryOver struct {
-	Items      []CarryItem          `json:"items"`
-	Counts     map[Category]int     `json:"counts"`
-	EffortDays map[Category]float64 `json:"effort_days"`
-	TotalDays  float64              `json:"total_days"`
-	Labels     map[Category]string  `json:"labels"`
-	Basis      string               `json:"basis"`
+	Items []CarryItem `json:"items"`
+	// Counts, EffortDays and Labels are keyed by category id.
+	Counts     map[string]int     `json:"counts"`
+	EffortDays map[string]float64 `json:"effort_days"`
+	TotalDays  float64            `json:"total_days"`
+	Labels     map[string]string  `json:"labels"`
+	Basis      string             `json:"basis"`
 }
 
 // ComputeCarryOver sorts every ISO/IEC 42001 clause and control by its ISO/IEC 27001
@@ -96,10 +97,10 @@ type CarryOver struct {
 // extension; no counterpart, or one not yet in place, is new work. Remaining effort is the
 // category's estimate, scaled down by the item's own ISO/IEC 42001 progress.
 func ComputeCarryOver(iso42, iso27 Report, lib *catalog.Library, rules *CarryOverRules) (CarryOver, error) {
-	out := CarryOver{Counts: map[Category]int{}, EffortDays: map[Category]float64{}, Labels: map[Category]string{},
+	out := CarryOver{Counts: map[string]int{}, EffortDays: map[string]float64{}, Labels: map[string]string{},
 		Basis: rules.Provenance + " Estimates as of " + rules.AsOf + "."}
 	for _, c := range Categories {
-		out.Labels[c] = rules.Categories[c].Label
+		out.Labels[string(c)] = rules.Categories[c].Label
 	}
 	x, err := lib.Crosswalk("iso27001-2022", "iso42001-2023")
 	if err != nil {
@@ -161,8 +162,8 @@ func ComputeCarryOver(iso42, iso27 Report, lib *catalog.Library, rules *CarryOve
 			if it.Status == NotApplicable {
 				ci.EffortDays = 0
 			}
-			out.Counts[ci.Category]++
-			out.EffortDays[ci.Category] += ci.EffortDays
+			out.Counts[string(ci.Category)]++
+			out.EffortDays[string(ci.Category)] += ci.EffortDays
 			out.TotalDays += ci.EffortDays
 			out.Items = append(out.Items, ci)
 		}

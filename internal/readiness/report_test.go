@@ -174,7 +174,7 @@ func TestCarryOver(t *testing.T) {
 			t.Errorf("%s is %s, want %s", id, cat[id], w)
 		}
 	}
-	if len(rep.Items) != 38+len(r.Standards["iso42001-2023"]) || rep.TotalDays <= 0 || rep.Counts[NewWork] == 0 {
+	if len(rep.Items) != 38+len(r.Standards["iso42001-2023"]) || rep.TotalDays <= 0 || rep.Counts[string(NewWork)] == 0 {
 		t.Fatalf("report: %d items, %.1f days, counts %v", len(rep.Items), rep.TotalDays, rep.Counts)
 	}
 }

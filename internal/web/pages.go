@@ -1,17 +1,20 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/api"
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/org"
+	"github.com/annexa-dev/annexa/internal/readiness"
 	"github.com/annexa-dev/annexa/internal/store"
 )
 
@@ -21,11 +24,20 @@ type nextStep struct {
 }
 
 type homeData struct {
-	Next    []nextStep
-	People  int
-	ChainOK bool
-	Entries int64
-	Others  []api.Membership
+	Next     []nextStep
+	AllDone  bool
+	People   int
+	Others   []api.Membership
+	Dash     readiness.Dashboard
+	Bars     template.HTML
+	Heat     heatGrid
+	HasRisks bool
+	Tiers    []tierCount
+}
+
+type tierCount struct {
+	Tier  aiact.Tier
+	Count int
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -68,13 +80,29 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		}
 		d.Others = append(d.Others, api.Membership{Organisation: api.OrgRef{ID: other.ID, Name: other.Name}, Role: m.Role})
 	}
-	if p.Can(auth.ReadAuditLog) {
-		v, err := s.db.VerifyAuditLog(ctx, p.OrgID)
+	if d.Dash, err = readiness.BuildDashboard(ctx, s.db, p.OrgID, s.opts.Catalogs.Builtin(), time.Now()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Next = append(d.Next,
+		nextStep{Title: "Register your AI systems", Why: "ISO/IEC 42001 and the EU AI Act both start from knowing every AI system in scope, including AI inside bought tools.", Href: "/ai-systems", Done: d.Dash.Inventory.Total > 0},
+		nextStep{Title: "Set your risk method", Why: "ISO/IEC 27001 and 42001 Clause 6.1.2: one method for security and AI risks.", Href: "/risk-method", Done: d.Dash.Risks.MethodSet})
+	d.AllDone = true
+	for _, n := range d.Next {
+		d.AllDone = d.AllDone && n.Done
+	}
+	d.Bars = readinessBars(d.Dash.Readiness)
+	for _, t := range aiact.Tiers {
+		d.Tiers = append(d.Tiers, tierCount{Tier: t, Count: d.Dash.AIAct.Tiers[t]})
+	}
+	if d.Dash.HeatMap.Total > 0 {
+		m, err := s.db.RiskMethod(ctx, p.OrgID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		d.ChainOK, d.Entries = v.OK, v.Entries
+		d.HasRisks = true
+		d.Heat = grid("dash-inherent", "Inherent risk", m, d.Dash.HeatMap.Inherent, false)
 	}
 	s.render(w, r, http.StatusOK, "home", page{Title: "Home", Nav: "home", Principal: &p, CSRF: csrfFrom(r), Data: d})
 }

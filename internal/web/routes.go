@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	classifySystem := s.signedIn(s.QuestionnaireFor(s.systemQuestionnaire))
 	handle("GET /ai-systems/{id}/classify", classifySystem)
 	handle("POST /ai-systems/{id}/classify", classifySystem)
+	handle("GET /readiness", s.signedIn(s.readinessPage))
+	handle("GET /readiness/carry-over", s.signedIn(s.carryOverPage))
 	handle("GET /plan", s.signedIn(s.planPage))
 	handle("GET /plan/roadmap.csv", s.signedIn(s.planCSV))
 	handle("GET /frameworks", s.signedIn(s.frameworksPage))

@@ -143,6 +143,7 @@ func (s *Server) parseTemplates() error {
 		"actRole":   actRoleLabel,
 		"words":     func(v any) string { return humanise(fmt.Sprint(v)) },
 		"inc":       func(i int) int { return i + 1 },
+		"add":       func(a, b int) int { return a + b },
 		"has":       hasValue,
 		"hasPrefix": strings.HasPrefix,
 		"scaleSelect": func(name string, pts []risk.ScalePoint, value int, optional bool) scaleSelect {
