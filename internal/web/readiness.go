@@ -55,22 +55,23 @@ func (s *Server) carryOverPage(w http.ResponseWriter, r *http.Request, p auth.Pr
 // readinessBars draws each standard's readiness as a labelled bar, met and partly met shaded
 // apart; the numbers are in the text, so colour is never the only carrier.
 func readinessBars(rs []readiness.StandardSummary) template.HTML {
-	const left, width, row = 170.0, 380.0, 40.0
+	// The title sits above each bar, so the chart reads at the width of a dashboard card.
+	const width, row = 300.0, 52.0
 	var b strings.Builder
-	h := row*float64(len(rs)) + 8
-	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="bars-title" xmlns="http://www.w3.org/2000/svg"><title id="bars-title">Readiness per standard</title>`, left+width+70, h)
+	h := row*float64(len(rs)) + 4
+	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="bars-title" xmlns="http://www.w3.org/2000/svg"><title id="bars-title">Readiness per standard</title>`, width+50, h)
 	for i, r := range rs {
 		y := float64(i) * row
 		total := float64(r.Met + r.Partial + r.Open)
-		fmt.Fprintf(&b, `<a href="/readiness?standard=%s"><text x="0" y="%.0f" class="bar-label">%s</text>`, r.Catalog, y+22, template.HTMLEscapeString(r.Title))
-		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="22" class="bar-track"/>`, left, y+6, width)
+		fmt.Fprintf(&b, `<a href="/readiness?standard=%s"><text x="0" y="%.0f" class="bar-label">%s</text>`, r.Catalog, y+14, template.HTMLEscapeString(r.Title))
+		fmt.Fprintf(&b, `<rect x="0" y="%.0f" width="%.0f" height="20" rx="3" class="bar-track"/>`, y+22, width)
 		if total > 0 {
 			met := width * float64(r.Met) / total
 			part := width * float64(r.Partial) / total
-			fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.1f" height="22" class="bar-met"/>`, left, y+6, met)
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.0f" width="%.1f" height="22" class="bar-partial"/>`, left+met, y+6, part)
+			fmt.Fprintf(&b, `<rect x="0" y="%.0f" width="%.1f" height="20" class="bar-met"/>`, y+22, met)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.0f" width="%.1f" height="20" class="bar-partial"/>`, met, y+22, part)
 		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="bar-value">%.0f%%</text></a>`, left+width+8, y+22, math.Round(r.Percent))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="bar-value">%.0f%%</text></a>`, width+6, y+38, math.Round(r.Percent))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
