@@ -528,3 +528,128 @@ func (db *DB) AssessmentStats(ctx context.Context, orgID, today string) (impact.
 	}
 	return st, nil
 }
+
+// RaiseAssessmentRisks registers a risk for each effect of an approved assessment worth
+// registering (impact.RisksToRaise), linked to the assessed AI system, in one transaction
+// with their audit entries and one entry on the assessment. It is idempotent per effect:
+// impact_raised_risks remembers which effect of the system's assessment raised which risk,
+// across versions, and an effect raised before is answered as already raised.
+func (db *DB) RaiseAssessmentRisks(ctx context.Context, orgID, id string, actor auditlog.Actor) (impact.RaiseResult, error) {
+	tpl, err := impact.DefaultTemplate()
+	if err != nil {
+		return impact.RaiseResult{}, fault.Wrap(err, "load the impact assessment template")
+	}
+	res := impact.RaiseResult{AssessmentID: id, Created: []impact.RaisedRisk{}, AlreadyRaised: []impact.RaisedRisk{}, Skipped: []impact.SkippedEffect{}}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		// The no-op update locks the version on PostgreSQL (SQLite holds the write lock), so two
+		// concurrent raises queue here and the second sees what the first raised.
+		if _, err := tx.ExecContext(ctx, `UPDATE impact_assessments SET version = version WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
+			return fmt.Errorf("lock impact assessment: %w", err)
+		}
+		a, err := assessment(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if a.Status != impact.Approved {
+			return fault.New(fault.Conflict, "only the approved version in force raises risks; this version is %s", strings.ToLower(a.Status.Label()))
+		}
+		sys, err := system(ctx, tx, orgID, a.SystemID)
+		if err != nil {
+			return err
+		}
+		m, err := riskMethod(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		cats, err := riskCategories(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		owner := sys.OwnerID
+		if owner == "" {
+			owner = actor.UserID
+		}
+		drafts, skipped, err := impact.RisksToRaise(a, sys.Name, tpl, m, cats, owner)
+		if err != nil {
+			return err
+		}
+		res.Skipped = append(res.Skipped, skipped...)
+		raised, err := raisedEffects(ctx, tx, orgID, a.SystemID)
+		if err != nil {
+			return err
+		}
+		t := now()
+		cause := fmt.Sprintf("raised by impact assessment %s v%d", a.ID, a.Number)
+		for _, d := range drafts {
+			out := impact.RaisedRisk{PartyIndex: d.PartyIndex, EffectIndex: d.EffectIndex, Party: d.Party, EffectKind: d.Kind}
+			if prev, ok := raised[d.Key]; ok {
+				out.AssessmentID, out.RiskID = prev.assessmentID, prev.riskID
+				if prev.riskID != "" {
+					r, err := readRisk(ctx, tx, orgID, prev.riskID)
+					if err != nil {
+						return err
+					}
+					out.Title, out.Level = r.Title, r.EffectiveLevel
+				}
+				res.AlreadyRaised = append(res.AlreadyRaised, out)
+				continue
+			}
+			r, err := createRisk(ctx, tx, orgID, d.Input, m, actor, t, cause)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO impact_raised_risks (org_id, system_id, effect_key, assessment_id, party_index, effect_index, risk_id, raised_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, orgID, a.SystemID, d.Key, a.ID, d.PartyIndex, d.EffectIndex, r.ID, t); err != nil {
+				return fmt.Errorf("remember raised risk: %w", err)
+			}
+			out.AssessmentID, out.RiskID, out.Title, out.Level = a.ID, r.ID, r.Title, r.EffectiveLevel
+			res.Created = append(res.Created, out)
+		}
+		if len(res.Created) == 0 {
+			return nil
+		}
+		// The assessment itself is frozen; the entry records on it which risks it raised.
+		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: recordImpact, RecordID: a.ID,
+			Before: map[string]any{"raised_risks": []impact.RaisedRisk{}}, After: map[string]any{"raised_risks": res.Created}})
+	})
+	return res, err
+}
+
+type raisedEffect struct{ assessmentID, riskID string }
+
+// raisedEffects reads which effects of a system's assessment have raised risks, by effect key.
+func raisedEffects(ctx context.Context, q querier, orgID, systemID string) (map[string]raisedEffect, error) {
+	rows, err := q.QueryContext(ctx, `SELECT effect_key, assessment_id, COALESCE(risk_id, '') FROM impact_raised_risks WHERE org_id = $1 AND system_id = $2`, orgID, systemID)
+	if err != nil {
+		return nil, fmt.Errorf("read raised risks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]raisedEffect{}
+	for rows.Next() {
+		var k string
+		var r raisedEffect
+		if err := rows.Scan(&k, &r.assessmentID, &r.riskID); err != nil {
+			return nil, fmt.Errorf("read raised risks: %w", err)
+		}
+		out[k] = r
+	}
+	return out, rows.Err()
+}
+
+// RaisedRisks lists the effects of an assessment version that raised risks, for its page:
+// keyed by effect key, with the risk's id ("" when deleted since).
+func (db *DB) RaisedRisks(ctx context.Context, orgID, id string) (map[string]string, error) {
+	a, err := db.Assessment(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	raised, err := raisedEffects(ctx, db.r, orgID, a.SystemID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, r := range raised {
+		out[k] = r.riskID
+	}
+	return out, nil
+}
