@@ -160,10 +160,10 @@ type impactView struct {
 	OwnSubmit  bool
 	CanVersion bool
 	// CanRaise offers "Raise risks into the register" on the approved version in force.
-	CanRaise bool
-	Open       *impact.Assessment // the version being worked on, if not this one
-	Form       *impactForm
-	PrintedAt  time.Time
+	CanRaise  bool
+	Open      *impact.Assessment // the version being worked on, if not this one
+	Form      *impactForm
+	PrintedAt time.Time
 }
 
 // Person names a user id for the page.
