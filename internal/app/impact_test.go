@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
@@ -427,6 +428,102 @@ func TestRaiseRisksFromAssessmentAPI(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("no audit entry for raised risks: %+v", log.Items)
+		}
+	})
+}
+
+// TestDueListIncludesAssessments: approved assessments to assess again join the risk
+// register's due list, by the AI system's owner, overdue when a reason is recorded or the
+// review date has passed; one reviewed far ahead stays off it.
+func TestDueListIncludesAssessments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		s := start(t, e)
+		tn := s.bootstrap("Acme")
+		db := s.main.DB
+		cmActor := auditlog.Actor{Kind: auditlog.ByUser, UserID: tn.users[auth.ComplianceManager].ID, Email: tn.users[auth.ComplianceManager].Email}
+		ownerID := tn.users[auth.AISystemOwner].ID
+		today := time.Now().UTC()
+		approved := func(name, nextReview string) string {
+			t.Helper()
+			system, err := db.CreateSystem(bg, tn.org.ID, inventory.Input{Name: ptrTo(name), OwnerID: ptrTo(ownerID)}, sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := db.CreateAssessment(bg, tn.org.ID, impact.NewAssessment{SystemID: system.ID}, cmActor)
+			if err == nil {
+				text := func(s string) *string { return &s }
+				a, err = db.UpdateAssessment(bg, tn.org.ID, a.ID, impact.Input{IntendedPurpose: text("Ranks"), ForeseeableMisuse: text("None"),
+					AffectedParties: &[]impact.Party{{Kind: "groups", Name: "Staff", Effects: []impact.Effect{{Kind: "privacy", Severity: 2, Likelihood: 2, Mitigations: "Minimised"}}}},
+					DataUsed: text("Logs"), DataProvenance: text("Own"), ResidualImpact: text("Low"), ResidualLevel: ptrTo(impact.ResidualLevel("low")),
+					Conclusion: text("Use"), NextReview: text(nextReview)}, nil, cmActor)
+			}
+			if err == nil {
+				a, err = db.SubmitAssessment(bg, tn.org.ID, a.ID, nil, cmActor)
+			}
+			if err == nil {
+				a, err = db.ApproveAssessment(bg, tn.org.ID, a.ID, impact.Decision{}, nil, sys)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return a.ID
+		}
+		soon := approved("Reviewed soon", today.AddDate(0, 0, 10).Format(time.DateOnly))
+		passed := approved("Review passed", today.AddDate(0, 0, -3).Format(time.DateOnly))
+		changed := approved("Changed", "2099-01-31")
+		far := approved("Reviewed far ahead", "2099-01-31")
+		var changedSystem string
+		if a, err := db.Assessment(bg, tn.org.ID, changed); err == nil {
+			changedSystem = a.SystemID
+		}
+		if ok, err := db.MarkAssessmentDue(bg, tn.org.ID, changedSystem, impact.DueReason{Source: impact.DueRisk, Reason: "a linked risk rose to critical", Ref: "r1"}, sys); !ok || err != nil {
+			t.Fatalf("mark due: %v %v", ok, err)
+		}
+
+		var list struct {
+			Items []struct {
+				Kind, Detail, Due, Href string
+				RecordID                string `json:"record_id"`
+				OwnerID                 string `json:"owner_id"`
+				Overdue                 bool
+			}
+		}
+		r := s.do("GET", "/api/v1/risks/due?owner="+ownerID, tn.tokens[auth.Viewer], nil)
+		if r.json(t, &list); r.status != 200 {
+			t.Fatalf("due: %d %s", r.status, r.body)
+		}
+		got := map[string]bool{}
+		for _, it := range list.Items {
+			if it.Kind != "impact_assessment_review" || it.OwnerID != ownerID {
+				t.Errorf("unexpected item %+v", it)
+			}
+			got[it.RecordID] = it.Overdue
+			if it.RecordID == changed && !strings.Contains(it.Detail, "a linked risk rose to critical") {
+				t.Errorf("changed: %+v", it)
+			}
+		}
+		if len(list.Items) != 3 || got[soon] || !got[passed] || !got[changed] {
+			t.Fatalf("due items (overdue by id): %v; soon %s passed %s changed %s", got, soon, passed, changed)
+		}
+		if _, ok := got[far]; ok {
+			t.Fatal("an assessment reviewed in 2099 is on the due list")
+		}
+		// Someone else's filter, and another organisation, see none of them.
+		s.do("GET", "/api/v1/risks/due?owner="+tn.users[auth.Viewer].ID, tn.tokens[auth.Viewer], nil).json(t, &list)
+		if len(list.Items) != 0 {
+			t.Fatalf("the viewer's items: %+v", list.Items)
+		}
+		other := s.bootstrap("Globex")
+		s.do("GET", "/api/v1/risks/due", other.tokens[auth.Admin], nil).json(t, &list)
+		if len(list.Items) != 0 {
+			t.Fatalf("another organisation's due list: %+v", list.Items)
+		}
+		// The page lists them under the owner, overdue ones highlighted.
+		c, _ := signIn(t, s, tn.users[auth.AISystemOwner].Email, "a long enough password")
+		page := get(t, c, s.url+"/risks/due?mine=true")
+		if !strings.Contains(page.body, "Impact assessment of Review passed, version 1") || !strings.Contains(page.body, "Impact assessment review: next review date") ||
+			!strings.Contains(page.body, `href="/impact-assessments/`+passed+`"`) || strings.Count(page.body, `class="overdue"`) != 2 {
+			t.Fatalf("due page: %.3000s", page.body)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/risk"
 )
 
 // recordImpact is the audit trail's record type for impact assessments.
@@ -652,4 +653,42 @@ func (db *DB) RaisedRisks(ctx context.Context, orgID, id string) (map[string]str
 		out[k] = r.riskID
 	}
 	return out, nil
+}
+
+// scanWith scans a row into scanAssessment's columns followed by extra destinations.
+type scanWith struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
+
+// AssessmentDueItems lists approved versions to assess again for the risk register's due
+// list: those with a recorded reason and those whose next review falls on or before horizon,
+// each owned by its AI system's owner (impact.DueItem).
+func (db *DB) AssessmentDueItems(ctx context.Context, orgID, today, horizon string) ([]risk.DueItem, error) {
+	cols := strings.Split(impactColumns, ",")
+	for i, c := range cols {
+		cols[i] = "a." + strings.TrimSpace(c)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+`, s.name, s.owner_id
+		FROM impact_assessments a JOIN ai_systems s ON s.id = a.system_id AND s.org_id = a.org_id
+		WHERE a.org_id = $1 AND a.status = $2 AND (a.has_due_reasons = $3 OR (a.next_review <> '' AND a.next_review <= $4))`,
+		orgID, string(impact.Approved), true, horizon)
+	if err != nil {
+		return nil, fmt.Errorf("list assessments due: %w", err)
+	}
+	defer rows.Close()
+	out := []risk.DueItem{}
+	for rows.Next() {
+		var name, owner string
+		a, err := scanAssessment(scanWith{rows, []any{&name, &owner}})
+		if err != nil {
+			return nil, fmt.Errorf("read impact assessment: %w", err)
+		}
+		if it, ok := impact.DueItem(a, name, owner, today, horizon); ok {
+			out = append(out, it)
+		}
+	}
+	return out, rows.Err()
 }
