@@ -454,7 +454,7 @@ func TestDueListIncludesAssessments(t *testing.T) {
 				text := func(s string) *string { return &s }
 				a, err = db.UpdateAssessment(bg, tn.org.ID, a.ID, impact.Input{IntendedPurpose: text("Ranks"), ForeseeableMisuse: text("None"),
 					AffectedParties: &[]impact.Party{{Kind: "groups", Name: "Staff", Effects: []impact.Effect{{Kind: "privacy", Severity: 2, Likelihood: 2, Mitigations: "Minimised"}}}},
-					DataUsed: text("Logs"), DataProvenance: text("Own"), ResidualImpact: text("Low"), ResidualLevel: ptrTo(impact.ResidualLevel("low")),
+					DataUsed:        text("Logs"), DataProvenance: text("Own"), ResidualImpact: text("Low"), ResidualLevel: ptrTo(impact.ResidualLevel("low")),
 					Conclusion: text("Use"), NextReview: text(nextReview)}, nil, cmActor)
 			}
 			if err == nil {
