@@ -49,6 +49,9 @@ func (s *Server) impactRoutes() []Route {
 				Param{Name: "from", In: "query", Type: "integer", Description: "the earlier version number (default: the one before to)"},
 				Param{Name: "to", In: "query", Type: "integer", Description: "the later version number (default: this version's)"}),
 			Response: impact.Comparison{}, Handle: s.diffAssessments},
+		{Method: "POST", Pattern: "/api/v1/impact-assessments/{id}/raise-risks", Tag: "Impact assessments",
+			Summary:    "Raise a risk in the register for each effect of the approved version that needs treatment; effects raised before are answered, not raised again (409 unless approved)",
+			Permission: auth.ManageRisks, Params: id, Response: impact.RaiseResult{}, Handle: s.raiseAssessmentRisks},
 	}
 }
 
@@ -196,4 +199,14 @@ func (s *Server) diffAssessments(c *Call) (any, error) {
 		return nil, err
 	}
 	return s.db.CompareAssessments(c.R.Context(), c.Principal.OrgID, c.R.PathValue("id"), from, to)
+}
+
+// raiseAssessmentRisks needs risks:write; an AI system owner raises only from assessments of
+// systems they own, as with every risk they register.
+func (s *Server) raiseAssessmentRisks(c *Call) (any, error) {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.RaiseAssessmentRisks(c.R.Context(), c.Principal.OrgID, a.ID, c.Actor())
 }

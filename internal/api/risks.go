@@ -73,7 +73,7 @@ func (s *Server) riskRoutes() []Route {
 			Permission: auth.ManageRisks, Request: risk.Input{}, Response: risk.Risk{}, Status: http.StatusCreated, Conditional: true, Handle: s.createRisk},
 		{Method: "GET", Pattern: "/api/v1/risks/heatmap", Tag: "Risks", Summary: "Inherent and residual risk counts per likelihood × impact cell, with level and colour",
 			Permission: auth.ReadRecords, Params: riskFilterParams, Response: risk.HeatMap{}, Handle: s.riskHeatMap},
-		{Method: "GET", Pattern: "/api/v1/risks/due", Tag: "Risks", Summary: "Risk reviews and treatment actions overdue or due in the next 30 days, by owner",
+		{Method: "GET", Pattern: "/api/v1/risks/due", Tag: "Risks", Summary: "Risk reviews, treatment actions and impact assessment re-assessments overdue or due in the next 30 days, by owner; kind says which",
 			Permission: auth.ReadRecords, Params: []Param{{Name: "owner", In: "query", Description: "only this person's items"}}, Response: DueList{}, Handle: s.dueRisks},
 		{Method: "GET", Pattern: "/api/v1/risks/export", Tag: "Risks", Summary: "Export the register (filtered like the list) as CSV or XLSX: a header row of field names, owners by e-mail",
 			Permission: auth.ReadRecords, Params: append([]Param{{Name: "format", In: "query", Description: "csv (default) or xlsx"}}, riskFilterParams...),
@@ -281,9 +281,15 @@ func (s *Server) dueRisks(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	reassess, err := s.db.AssessmentDueItems(c.R.Context(), c.Principal.OrgID, today, horizon)
+	if err != nil {
+		return nil, err
+	}
+	all := append(risk.DueItems(rs, today, horizon), reassess...)
+	risk.SortDue(all)
 	items := []risk.DueItem{}
 	owner := c.R.URL.Query().Get("owner")
-	for _, it := range risk.DueItems(rs, today, horizon) {
+	for _, it := range all {
 		if owner == "" || it.OwnerID == owner {
 			items = append(items, it)
 		}

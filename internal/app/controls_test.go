@@ -591,3 +591,53 @@ func addControlCalls(t *testing.T, s *server, tn tenant, bodies map[string]any, 
 		ids[k] = map[string]string{"id": ev.ID}
 	}
 }
+
+// TestEvidenceOnRisksAndAssessments: evidence attaches to a risk or an impact assessment of
+// the organisation; a missing id or another organisation's is refused naming record_id, and
+// nothing is stored.
+func TestEvidenceOnRisksAndAssessments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		s := start(t, e)
+		tn := s.bootstrap("Acme")
+		cm := tn.tokens[auth.ComplianceManager]
+		var rk struct{ ID string }
+		s.do("POST", "/api/v1/risks", cm, map[string]any{"title": "Leaked CVs", "category": "confidentiality", "likelihood": 2, "impact": 3}).json(t, &rk)
+		var system systemJSON
+		s.do("POST", "/api/v1/ai-systems", cm, map[string]any{"name": "CV screening"}).json(t, &system)
+		var a assessmentJSON
+		s.do("POST", "/api/v1/impact-assessments", cm, map[string]any{"ai_system_id": system.ID}).json(t, &a)
+		other := s.bootstrap("Globex")
+		ot := other.tokens[auth.ComplianceManager]
+		var otherRisk struct{ ID string }
+		s.do("POST", "/api/v1/risks", ot, map[string]any{"title": "Theirs", "category": "integrity", "likelihood": 1, "impact": 1}).json(t, &otherRisk)
+
+		for _, c := range []struct {
+			rt, id string
+			want   int
+		}{
+			{"risk", rk.ID, 201},
+			{"impact_assessment", a.ID, 201},
+			{"risk", "01900000-0000-7000-8000-000000000000", 422},
+			{"impact_assessment", rk.ID, 422},
+			{"risk", otherRisk.ID, 422},
+		} {
+			r := s.do("POST", "/api/v1/evidence/urls", cm, map[string]any{"title": "Treatment ticket", "url": "https://tickets.example/R-1",
+				"record_type": c.rt, "record_id": c.id})
+			if r.status != c.want || (c.want == 422 && !r.problem(t).names("record_id")) {
+				t.Errorf("attach to %s %s: %d %s", c.rt, c.id, r.status, r.body)
+			}
+		}
+		var page struct{ Items []struct{ ID string } }
+		s.do("GET", "/api/v1/evidence", cm, nil).json(t, &page)
+		if len(page.Items) != 2 {
+			t.Fatalf("stored %d evidence items, want the 2 accepted", len(page.Items))
+		}
+		// Through the links route, too.
+		if r := s.do("POST", "/api/v1/evidence/"+page.Items[0].ID+"/links", cm, map[string]string{"record_type": "impact_assessment", "record_id": "nope"}); r.status != 422 || !r.problem(t).names("record_id") {
+			t.Fatalf("link to a missing assessment: %d %s", r.status, r.body)
+		}
+		if r := s.do("POST", "/api/v1/evidence/"+page.Items[0].ID+"/links", cm, map[string]string{"record_type": "risk", "record_id": rk.ID}); r.status != 200 {
+			t.Fatalf("link to the risk: %d %s", r.status, r.body)
+		}
+	})
+}

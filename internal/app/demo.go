@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 
 	"github.com/annexa-dev/annexa/catalogs"
 	"github.com/annexa-dev/annexa/internal/auditlog"
@@ -78,14 +79,17 @@ type DemoResult struct {
 	// Password is the administrator's password when this load set it, empty otherwise.
 	Password string
 	Systems  int
+	// Programme says this load added the ISO/IEC 27001 programme and AI work (DemoProgrammeFile).
+	Programme bool
 }
 
 // demoActor is how the demo appears in the audit trail.
 var demoActor = auditlog.System("annexa demo")
 
-// LoadDemo creates the demo organisation with its people and AI systems. It is idempotent:
-// an organisation of that name that already has AI systems is left alone, so loading twice
-// (or restarting `annexa serve --demo`) never duplicates anything.
+// LoadDemo creates the demo organisation with its people and AI systems, then its programme
+// (profile, controls, evidence, SoAs, risks, impact assessments). It is idempotent: systems
+// are added only to an organisation that has none, the programme only to one without
+// controls, so loading twice (or restarting `annexa serve --demo`) never duplicates anything.
 func LoadDemo(ctx context.Context, db *store.DB, o DemoOptions) (DemoResult, error) {
 	d, err := LoadDemoData(catalogs.FS)
 	if err != nil {
@@ -104,8 +108,11 @@ func LoadDemo(ctx context.Context, db *store.DB, o DemoOptions) (DemoResult, err
 			return res, err
 		}
 		if n > 0 {
-			res.Existed, res.Systems = true, n
-			return res, nil
+			// The register is there; the programme is added if an earlier load predates it.
+			res.Systems = n
+			added, err := loadDemoProgramme(ctx, db, catalogs.FS, existing.ID, time.Now().UTC())
+			res.Existed, res.Programme = !added, added
+			return res, err
 		}
 	case fault.Is(err, fault.NotFound):
 	default:
@@ -159,7 +166,8 @@ func LoadDemo(ctx context.Context, db *store.DB, o DemoOptions) (DemoResult, err
 		return res, fmt.Errorf("demo systems: %w", err)
 	}
 	res.Systems = rep.Created
-	return res, nil
+	res.Programme, err = loadDemoProgramme(ctx, db, catalogs.FS, orgID, time.Now().UTC())
+	return res, err
 }
 
 // PrintDemo tells the person who loaded the demo how to sign in.

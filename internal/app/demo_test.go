@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,14 @@ import (
 	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/app"
 	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/catalog"
+	"github.com/annexa-dev/annexa/internal/control"
+	"github.com/annexa-dev/annexa/internal/evidence"
+	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/risk"
+	"github.com/annexa-dev/annexa/internal/soa"
+	"github.com/annexa-dev/annexa/internal/store"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
 )
 
@@ -87,12 +95,19 @@ func TestDemoCoversEveryTierAndLoadsOnce(t *testing.T) {
 			t.Fatalf("demo admin: %v", err)
 		}
 
+		checkDemoProgramme(t, db, o.ID)
+		cs, _ := db.AllControls(bg, o.ID)
+		controlsBefore := len(cs)
+
 		again, err := app.LoadDemo(bg, db, app.DemoOptions{})
 		if err != nil || !again.Existed || again.Password != "" {
 			t.Fatalf("second load: %+v %v", again, err)
 		}
 		if n, _ := db.SystemCount(bg, o.ID); n != len(d.Systems) {
 			t.Fatalf("loading twice left %d systems", n)
+		}
+		if cs, _ := db.AllControls(bg, o.ID); len(cs) != controlsBefore {
+			t.Fatalf("loading twice left %d controls, first load %d", len(cs), controlsBefore)
 		}
 		if orgs, _ := db.Organisations(bg); len(orgs) != 2 {
 			t.Fatalf("%d organisations after loading twice", len(orgs))
@@ -123,5 +138,150 @@ func TestServeDemo(t *testing.T) {
 	res := post(t, c, m.URL()+"/login", url.Values{"csrf_token": {csrfOf(t, login)}, "email": {match[1]}, "password": {match[2]}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("sign-in with the printed password: %d", res.status)
+	}
+}
+
+// checkDemoProgramme asserts the facts readiness and carry-over read from the demo: scopes
+// and roles, controls that count with current evidence (and expired and expiring evidence),
+// a decided and approved ISO/IEC 27001 SoA prepared and approved by different people, an
+// ISO/IEC 42001 SoA draft, risks of both kinds (one accepted, one overdue) and assessments in
+// every state, one of them due.
+func checkDemoProgramme(t *testing.T, db *store.DB, orgID string) {
+	t.Helper()
+	now := time.Now().UTC()
+	o, err := db.Organisation(bg, orgID)
+	if err != nil || o.ISMSScope == "" || o.AIMSScope == "" || len(o.AIRoles) == 0 {
+		t.Fatalf("profile: %+v %v", o, err)
+	}
+	controls, err := db.AllControls(bg, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses, generated, counting := map[control.Status]int{}, 0, 0
+	var ids []evidence.Attachment
+	for _, c := range controls {
+		statuses[c.Status]++
+		if c.Generated {
+			generated++
+		}
+		if c.Counts() {
+			counting++
+		}
+		ids = append(ids, evidence.Attachment{RecordType: evidence.ToControl, RecordID: c.ID})
+	}
+	own := len(controls) - generated
+	if own < 25 || own > 40 || generated == 0 || generated > 6 || statuses[control.Implemented] == 0 || statuses[control.Partial] == 0 || statuses[control.Planned] == 0 {
+		t.Errorf("controls: %d own, %d generated, statuses %v", own, generated, statuses)
+	}
+	for _, want := range []struct{ cat, item string }{{"iso27001-2022", "7.5.3"}, {"iso27001-2022", "9.2.2"}, {"iso27001-2022", "10.2"},
+		{"iso27001-2022", "5.2"}, {"iso27001-2022", "A.5.1"}, {"iso42001-2023", "A.2.2"}} {
+		if !slices.ContainsFunc(controls, func(c control.Control) bool { return c.Counts() && c.LinksTo(want.cat, want.item) }) {
+			t.Errorf("no counting control implements %s %s", want.cat, want.item)
+		}
+	}
+	byControl, err := db.EvidenceFor(bg, orgID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validity := map[evidence.Validity]int{}
+	currentOnImplemented := 0
+	for _, c := range controls {
+		for _, ev := range byControl[soa.EvidenceKey(evidence.ToControl, c.ID)] {
+			validity[ev.ValidityAt(now)]++
+			if c.Status == control.Implemented && ev.Counts(now) {
+				currentOnImplemented++
+			}
+		}
+	}
+	if validity[evidence.Expired] != 1 || validity[evidence.Expiring] != 1 || validity[evidence.Valid] < 5 || currentOnImplemented < 5 {
+		t.Errorf("evidence validity %v, current evidence on implemented controls %d", validity, currentOnImplemented)
+	}
+
+	lib, err := catalog.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso27001, _ := lib.Catalog("iso27001-2022")
+	st, err := db.SoAStatement(bg, orgID, iso27001, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	excluded := 0
+	for _, r := range st.Entries {
+		if r.Justification == "" {
+			t.Errorf("ISO/IEC 27001 %s has no justification", r.ItemID)
+		}
+		if r.Applicable != nil && !*r.Applicable {
+			excluded++
+		}
+	}
+	if done, open := st.Complete(); !done || len(st.Entries) != 93 || excluded < 2 {
+		t.Errorf("ISO/IEC 27001 SoA: %d rows, %d excluded, open %v", len(st.Entries), excluded, open)
+	}
+	vs, err := db.SoAVersions(bg, orgID, "iso27001-2022")
+	if err != nil || len(vs) != 1 || !vs[0].Approved() || vs[0].ApprovedBy == vs[0].PreparedBy || vs[0].ApprovedBy == "" {
+		t.Errorf("ISO/IEC 27001 SoA versions: %+v %v", vs, err)
+	}
+	vs, err = db.SoAVersions(bg, orgID, "iso42001-2023")
+	if err != nil || len(vs) != 1 || vs[0].Approved() {
+		t.Errorf("ISO/IEC 42001 SoA versions: %+v %v", vs, err)
+	}
+	iso42001, _ := lib.Catalog("iso42001-2023")
+	st42, err := db.SoAStatement(bg, orgID, iso42001, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided := 0
+	for _, r := range st42.Entries {
+		if r.State == soa.Decided {
+			decided++
+		}
+	}
+	if decided == 0 || decided == len(st42.Entries) {
+		t.Errorf("ISO/IEC 42001 SoA: %d of %d rows decided, want some", decided, len(st42.Entries))
+	}
+
+	risks, err := db.AllRisks(bg, orgID, risk.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	domain := map[string]string{}
+	for _, c := range risk.BuiltinCategories() {
+		domain[c.ID] = c.Domain
+	}
+	byDomain, accepted, overdue, treated := map[string]int{}, 0, 0, 0
+	today := risk.Today(now)
+	for _, r := range risks {
+		byDomain[domain[r.Category]]++
+		if r.Status == risk.Accepted {
+			accepted++
+		}
+		if r.NextReview != "" && r.NextReview < today {
+			overdue++
+		}
+		if r.Treatment != "" {
+			treated++
+		}
+	}
+	if len(risks) < 10 || len(risks) > 20 || byDomain["information_security"] < 3 || byDomain["ai"] < 3 || accepted != 1 || overdue != 1 || treated < len(risks)-1 {
+		t.Errorf("risks: %d, by domain %v, %d accepted, %d overdue reviews, %d treated", len(risks), byDomain, accepted, overdue, treated)
+	}
+
+	page, err := db.Assessments(bg, orgID, impact.Filter{}, store.PageRequest{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, due := map[impact.Status]int{}, 0
+	for _, a := range page.Items {
+		states[a.Status]++
+		if a.Due {
+			due++
+			if !slices.ContainsFunc(a.DueReasons, func(r impact.DueReason) bool { return r.Source == impact.DueMaterialChange }) {
+				t.Errorf("due assessment without a material change: %+v", a.DueReasons)
+			}
+		}
+	}
+	if states[impact.Approved] < 2 || states[impact.InReview] != 1 || states[impact.Draft] != 1 || due != 1 {
+		t.Errorf("assessments by status %v, %d due", states, due)
 	}
 }

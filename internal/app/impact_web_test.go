@@ -105,6 +105,29 @@ func TestImpactAssessmentPages(t *testing.T) {
 		if r := get(t, cm, s.url+edit); r.status != http.StatusConflict {
 			t.Fatalf("editing an approved version: %d", r.status)
 		}
+		// The approved version raises its risks into the register; a viewer is not offered it.
+		if !strings.Contains(view.body, "Raise risks into the register") {
+			t.Fatalf("approved view offers no raise button")
+		}
+		vw, vtok := signIn(t, s, tn.users[auth.Viewer].Email, "a long enough password")
+		if strings.Contains(get(t, vw, s.url+base).body, "Raise risks into the register") {
+			t.Fatalf("a viewer is offered to raise risks")
+		}
+		if r := post(t, vw, s.url+base+"/raise-risks", url.Values{"csrf_token": {vtok}}); r.status != http.StatusForbidden {
+			t.Fatalf("viewer raises: %d", r.status)
+		}
+		raised := post(t, cm, s.url+base+"/raise-risks", url.Values{"csrf_token": {ctok}})
+		if raised.status != http.StatusSeeOther || raised.header.Get("Location") != "/risks?ai_system="+sys.ID {
+			t.Fatalf("raise: %d %s", raised.status, raised.body)
+		}
+		reg := get(t, cm, s.url+"/risks?ai_system="+sys.ID)
+		if !strings.Contains(reg.body, "1 risk(s) raised") || !strings.Contains(reg.body, "Older applicants ranked lower") {
+			t.Fatalf("register after raising: %.3000s", reg.body)
+		}
+		post(t, cm, s.url+base+"/raise-risks", url.Values{"csrf_token": {ctok}})
+		if again := get(t, cm, s.url+"/risks?ai_system="+sys.ID); !strings.Contains(again.body, "0 risk(s) raised") || !strings.Contains(again.body, "1 effect(s) had raised risks before") {
+			t.Fatalf("register after raising again: %.3000s", again.body)
+		}
 		if r := post(t, owner, s.url+base, draftForm(otok, "1")); r.status != http.StatusConflict {
 			t.Fatalf("saving over an approved version: %d", r.status)
 		}

@@ -15,7 +15,9 @@ import (
 	"github.com/annexa-dev/annexa/internal/control"
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/fault"
+	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/soa"
 	"github.com/annexa-dev/annexa/internal/store"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
@@ -381,4 +383,48 @@ func mustProposals(t *testing.T, db *store.DB, orgID string, lib *catalog.Librar
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestRecordExistsRisksAndAssessments: evidence may attach to risks and impact assessment
+// versions of the organisation only.
+func TestRecordExistsRisksAndAssessments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db := storetest.Open(t, e)
+		o, admin := bootstrap(t, db)
+		actor := auditlog.Actor{Kind: auditlog.ByUser, UserID: admin.ID, Email: admin.Email}
+		r, err := db.CreateRisk(ctx, o.ID, risk.Input{Title: ptr("Leaked CVs"), Category: ptr("confidentiality"), Likelihood: ptr(2), Impact: ptr(3)}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		system, err := db.CreateSystem(ctx, o.ID, inventory.Input{Name: ptr("CV screening")}, cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := db.CreateAssessment(ctx, o.ID, impact.NewAssessment{SystemID: system.ID}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := db.CreateOrganisation(ctx, "Globex", cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			rt   evidence.RecordType
+			id   string
+			org  string
+			want bool
+		}{
+			{evidence.ToRisk, r.ID, o.ID, true},
+			{evidence.ToImpactAssessment, a.ID, o.ID, true},
+			{evidence.ToRisk, "missing", o.ID, false},
+			{evidence.ToImpactAssessment, r.ID, o.ID, false}, // a risk's id is not an assessment's
+			{evidence.ToRisk, r.ID, other.ID, false},
+			{evidence.ToImpactAssessment, a.ID, other.ID, false},
+		} {
+			got, err := db.RecordExists(ctx, c.org, c.rt, c.id)
+			if err != nil || got != c.want {
+				t.Errorf("%s %s in %s: %v %v, want %v", c.rt, c.id, c.org, got, err, c.want)
+			}
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/risk"
 )
 
 // recordImpact is the audit trail's record type for impact assessments.
@@ -527,4 +528,167 @@ func (db *DB) AssessmentStats(ctx context.Context, orgID, today string) (impact.
 		return st, fmt.Errorf("assessment stats: %w", err)
 	}
 	return st, nil
+}
+
+// RaiseAssessmentRisks registers a risk for each effect of an approved assessment worth
+// registering (impact.RisksToRaise), linked to the assessed AI system, in one transaction
+// with their audit entries and one entry on the assessment. It is idempotent per effect:
+// impact_raised_risks remembers which effect of the system's assessment raised which risk,
+// across versions, and an effect raised before is answered as already raised.
+func (db *DB) RaiseAssessmentRisks(ctx context.Context, orgID, id string, actor auditlog.Actor) (impact.RaiseResult, error) {
+	tpl, err := impact.DefaultTemplate()
+	if err != nil {
+		return impact.RaiseResult{}, fault.Wrap(err, "load the impact assessment template")
+	}
+	res := impact.RaiseResult{AssessmentID: id, Created: []impact.RaisedRisk{}, AlreadyRaised: []impact.RaisedRisk{}, Skipped: []impact.SkippedEffect{}}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		// The no-op update locks the version on PostgreSQL (SQLite holds the write lock), so two
+		// concurrent raises queue here and the second sees what the first raised.
+		if _, err := tx.ExecContext(ctx, `UPDATE impact_assessments SET version = version WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
+			return fmt.Errorf("lock impact assessment: %w", err)
+		}
+		a, err := assessment(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if a.Status != impact.Approved {
+			return fault.New(fault.Conflict, "only the approved version in force raises risks; this version is %s", strings.ToLower(a.Status.Label()))
+		}
+		sys, err := system(ctx, tx, orgID, a.SystemID)
+		if err != nil {
+			return err
+		}
+		m, err := riskMethod(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		cats, err := riskCategories(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		owner := sys.OwnerID
+		if owner == "" {
+			owner = actor.UserID
+		}
+		drafts, skipped, err := impact.RisksToRaise(a, sys.Name, tpl, m, cats, owner)
+		if err != nil {
+			return err
+		}
+		res.Skipped = append(res.Skipped, skipped...)
+		raised, err := raisedEffects(ctx, tx, orgID, a.SystemID)
+		if err != nil {
+			return err
+		}
+		t := now()
+		cause := fmt.Sprintf("raised by impact assessment %s v%d", a.ID, a.Number)
+		for _, d := range drafts {
+			out := impact.RaisedRisk{PartyIndex: d.PartyIndex, EffectIndex: d.EffectIndex, Party: d.Party, EffectKind: d.Kind}
+			if prev, ok := raised[d.Key]; ok {
+				out.AssessmentID, out.RiskID = prev.assessmentID, prev.riskID
+				if prev.riskID != "" {
+					r, err := readRisk(ctx, tx, orgID, prev.riskID)
+					if err != nil {
+						return err
+					}
+					out.Title, out.Level = r.Title, r.EffectiveLevel
+				}
+				res.AlreadyRaised = append(res.AlreadyRaised, out)
+				continue
+			}
+			r, err := createRisk(ctx, tx, orgID, d.Input, m, actor, t, cause)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO impact_raised_risks (org_id, system_id, effect_key, assessment_id, party_index, effect_index, risk_id, raised_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, orgID, a.SystemID, d.Key, a.ID, d.PartyIndex, d.EffectIndex, r.ID, t); err != nil {
+				return fmt.Errorf("remember raised risk: %w", err)
+			}
+			out.AssessmentID, out.RiskID, out.Title, out.Level = a.ID, r.ID, r.Title, r.EffectiveLevel
+			res.Created = append(res.Created, out)
+		}
+		if len(res.Created) == 0 {
+			return nil
+		}
+		// The assessment itself is frozen; the entry records on it which risks it raised.
+		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: recordImpact, RecordID: a.ID,
+			Before: map[string]any{"raised_risks": []impact.RaisedRisk{}}, After: map[string]any{"raised_risks": res.Created}})
+	})
+	return res, err
+}
+
+type raisedEffect struct{ assessmentID, riskID string }
+
+// raisedEffects reads which effects of a system's assessment have raised risks, by effect key.
+func raisedEffects(ctx context.Context, q querier, orgID, systemID string) (map[string]raisedEffect, error) {
+	rows, err := q.QueryContext(ctx, `SELECT effect_key, assessment_id, COALESCE(risk_id, '') FROM impact_raised_risks WHERE org_id = $1 AND system_id = $2`, orgID, systemID)
+	if err != nil {
+		return nil, fmt.Errorf("read raised risks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]raisedEffect{}
+	for rows.Next() {
+		var k string
+		var r raisedEffect
+		if err := rows.Scan(&k, &r.assessmentID, &r.riskID); err != nil {
+			return nil, fmt.Errorf("read raised risks: %w", err)
+		}
+		out[k] = r
+	}
+	return out, rows.Err()
+}
+
+// RaisedRisks lists the effects of an assessment version that raised risks, for its page:
+// keyed by effect key, with the risk's id ("" when deleted since).
+func (db *DB) RaisedRisks(ctx context.Context, orgID, id string) (map[string]string, error) {
+	a, err := db.Assessment(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	raised, err := raisedEffects(ctx, db.r, orgID, a.SystemID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, r := range raised {
+		out[k] = r.riskID
+	}
+	return out, nil
+}
+
+// scanWith scans a row into scanAssessment's columns followed by extra destinations.
+type scanWith struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
+
+// AssessmentDueItems lists approved versions to assess again for the risk register's due
+// list: those with a recorded reason and those whose next review falls on or before horizon,
+// each owned by its AI system's owner (impact.DueItem).
+func (db *DB) AssessmentDueItems(ctx context.Context, orgID, today, horizon string) ([]risk.DueItem, error) {
+	cols := strings.Split(impactColumns, ",")
+	for i, c := range cols {
+		cols[i] = "a." + strings.TrimSpace(c)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+`, s.name, s.owner_id
+		FROM impact_assessments a JOIN ai_systems s ON s.id = a.system_id AND s.org_id = a.org_id
+		WHERE a.org_id = $1 AND a.status = $2 AND (a.has_due_reasons = $3 OR (a.next_review <> '' AND a.next_review <= $4))`,
+		orgID, string(impact.Approved), true, horizon)
+	if err != nil {
+		return nil, fmt.Errorf("list assessments due: %w", err)
+	}
+	defer rows.Close()
+	out := []risk.DueItem{}
+	for rows.Next() {
+		var name, owner string
+		a, err := scanAssessment(scanWith{rows, []any{&name, &owner}})
+		if err != nil {
+			return nil, fmt.Errorf("read impact assessment: %w", err)
+		}
+		if it, ok := impact.DueItem(a, name, owner, today, horizon); ok {
+			out = append(out, it)
+		}
+	}
+	return out, rows.Err()
 }

@@ -23,6 +23,12 @@ func canAssess(p auth.Principal, sys inventory.System) bool {
 	return p.Can(auth.ManageAssessments) && (p.Role != auth.AISystemOwner || sys.OwnerID == p.UserID)
 }
 
+// canRaise mirrors the API: raising risks needs risks:write, and an AI system owner raises
+// only from assessments of systems they own.
+func canRaise(p auth.Principal, sys inventory.System) bool {
+	return p.Can(auth.ManageRisks) && (p.Role != auth.AISystemOwner || sys.OwnerID == p.UserID)
+}
+
 func (s *Server) impactTemplate() (*impact.Template, error) {
 	t, err := impact.DefaultTemplate()
 	if err != nil {
@@ -153,9 +159,11 @@ type impactView struct {
 	CanApprove bool
 	OwnSubmit  bool
 	CanVersion bool
-	Open       *impact.Assessment // the version being worked on, if not this one
-	Form       *impactForm
-	PrintedAt  time.Time
+	// CanRaise offers "Raise risks into the register" on the approved version in force.
+	CanRaise  bool
+	Open      *impact.Assessment // the version being worked on, if not this one
+	Form      *impactForm
+	PrintedAt time.Time
 }
 
 // Person names a user id for the page.
@@ -253,6 +261,7 @@ func (s *Server) loadImpact(w http.ResponseWriter, r *http.Request, p auth.Princ
 		}
 	}
 	v.CanVersion = assess && a.Status == impact.Approved && v.Open == nil
+	v.CanRaise = canRaise(p, sys) && a.Status == impact.Approved
 	return v, true
 }
 
@@ -604,4 +613,31 @@ func (s *Server) impactCompare(w http.ResponseWriter, r *http.Request, p auth.Pr
 	}
 	s.render(w, r, http.StatusOK, "impact_compare", page{Title: fmt.Sprintf("%s: version %d and version %d compared", v.System.Name, cmp.From, cmp.To),
 		Nav: "impact", Principal: &p, CSRF: csrfFrom(r), Data: d})
+}
+
+// impactRaiseRisks raises risks from the approved version and sends the person to the
+// system's risks, saying what was created, what was there already and what was left out.
+func (s *Server) impactRaiseRisks(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	v, ok := s.loadImpact(w, r, p)
+	if !ok {
+		return
+	}
+	if !canRaise(p, v.System) {
+		s.fail(w, r, fault.New(fault.Forbidden, "your role (%s) may not raise risks from this assessment", p.Role.Label()))
+		return
+	}
+	res, err := s.db.RaiseAssessmentRisks(r.Context(), p.OrgID, v.A.ID, actorOf(p))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := fmt.Sprintf("%d risk(s) raised into the register from version %d.", len(res.Created), v.A.Number)
+	if n := len(res.AlreadyRaised); n > 0 {
+		msg += fmt.Sprintf(" %d effect(s) had raised risks before.", n)
+	}
+	if n := len(res.Skipped); n > 0 {
+		msg += fmt.Sprintf(" %d effect(s) are below the level your risk method requires to be treated and were not raised.", n)
+	}
+	s.setFlash(w, r, msg)
+	http.Redirect(w, r, "/risks?ai_system="+v.System.ID, http.StatusSeeOther)
 }

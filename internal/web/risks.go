@@ -234,6 +234,11 @@ func (s *Server) dueItems(r *http.Request, orgID, today, horizon string) ([]risk
 		return nil, err
 	}
 	items := risk.DueItems(rs, today, horizon)
+	reassess, err := s.db.AssessmentDueItems(r.Context(), orgID, today, horizon)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, reassess...)
 	risk.SortDue(items)
 	return items, nil
 }

@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	handle("POST /impact-assessments/{id}/approve", s.signedIn(s.impactDecide(true)))
 	handle("POST /impact-assessments/{id}/return", s.signedIn(s.impactDecide(false)))
 	handle("POST /impact-assessments/{id}/new-version", s.signedIn(s.impactNewVersion))
+	handle("POST /impact-assessments/{id}/raise-risks", s.signedIn(s.impactRaiseRisks))
 	handle("GET /impact-assessments/{id}/compare", s.signedIn(s.impactCompare))
 	handle("GET /impact-assessments/{id}/print", s.signedIn(s.impactPrint))
 	handle("GET /controls", s.signedIn(s.controlsPage))
