@@ -64,8 +64,9 @@ type Dashboard struct {
 var Standards = []string{"iso27001-2022", "iso42001-2023"}
 
 // BuildDashboard gathers everything the dashboard shows, each figure from records.
-func BuildDashboard(ctx context.Context, src DashboardSource, orgID string, lib *catalog.Library, now time.Time) (Dashboard, error) {
+func BuildDashboard(ctx context.Context, store DashboardSource, orgID string, lib *catalog.Library, now time.Time) (Dashboard, error) {
 	d := Dashboard{AsOf: now.UTC()}
+	src := remember(store)
 	today := now.UTC().Format(time.DateOnly)
 	for _, id := range Standards {
 		cat, ok := lib.Catalog(id)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/auditlog"
+	"github.com/annexa-dev/annexa/internal/catalog"
+	"github.com/annexa-dev/annexa/internal/readiness"
 	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/store"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
@@ -80,6 +82,14 @@ func TestRiskRegisterScale(t *testing.T) {
 				return err
 			}
 			_, err := db.RiskCategories(ctx, o.ID)
+			return err
+		})
+		lib, err := catalog.LoadEmbedded()
+		if err != nil {
+			t.Fatal(err)
+		}
+		measure("dashboard (readiness of both standards, AI Act, risks, overdue)", 50, func(i int) error {
+			_, err := readiness.BuildDashboard(ctx, db, o.ID, lib, time.Now())
 			return err
 		})
 		actor := auditlog.System("bench")
