@@ -22,6 +22,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/readiness"
 	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/soa"
 	"github.com/annexa-dev/annexa/internal/store"
@@ -283,5 +284,53 @@ func checkDemoProgramme(t *testing.T, db *store.DB, orgID string) {
 	}
 	if states[impact.Approved] < 2 || states[impact.InReview] != 1 || states[impact.Draft] != 1 || due != 1 {
 		t.Errorf("assessments by status %v, %d due", states, due)
+	}
+}
+
+// TestDemoCarryOver: the demo organisation runs ISO/IEC 27001 and is starting ISO/IEC 42001,
+// so the carry-over must show its document control, internal audit and corrective action
+// carrying over, its supplier security needing an AI extension, and the AI-only work as new.
+func TestDemoCarryOver(t *testing.T) {
+	db := storetest.Open(t, storetest.Engines()[0])
+	if _, err := app.LoadDemo(bg, db, app.DemoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := db.OrganisationByName(bg, "Demo: Northwind Components")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := catalog.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := readiness.CarryOverFor(bg, db, o.ID, lib, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]readiness.Category{}
+	for _, it := range co.Items {
+		got[it.ID] = it.Category
+	}
+	for id, want := range map[string]readiness.Category{
+		"7.5.3": readiness.CarriedOver, "9.2.2": readiness.CarriedOver, "10.2": readiness.CarriedOver,
+		"A.10.3": readiness.AIExtension, "6.1.2": readiness.AIExtension,
+		"6.1.4": readiness.NewWork, "A.5.2": readiness.NewWork,
+	} {
+		if got[id] != want {
+			t.Errorf("%s is %s, want %s", id, got[id], want)
+		}
+	}
+	for _, c := range readiness.Categories {
+		if co.Counts[string(c)] == 0 {
+			t.Errorf("no item is %s", c)
+		}
+	}
+	iso27, _ := lib.Catalog("iso27001-2022")
+	rep, err := readiness.ForStandard(bg, db, o.ID, iso27, lib, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Percent < 40 || rep.Percent >= 100 || rep.NotApplicable != 2 {
+		t.Errorf("demo ISO 27001 readiness %.1f%%, %d excluded", rep.Percent, rep.NotApplicable)
 	}
 }

@@ -93,7 +93,8 @@ type CarryOver struct {
 
 // ComputeCarryOver sorts every ISO/IEC 42001 clause and control by its ISO/IEC 27001
 // counterparts and how far those stand in the organisation's own ISO/IEC 27001 readiness:
-// an equal counterpart that is met carries over; related work that exists needs an AI
+// an equal counterpart in place (met, or implemented by controls with current evidence)
+// carries over; related work that exists needs an AI
 // extension; no counterpart, or one not yet in place, is new work. Remaining effort is the
 // category's estimate, scaled down by the item's own ISO/IEC 42001 progress.
 func ComputeCarryOver(iso42, iso27 Report, lib *catalog.Library, rules *CarryOverRules) (CarryOver, error) {
@@ -133,8 +134,12 @@ func ComputeCarryOver(iso42, iso27 Report, lib *catalog.Library, rules *CarryOve
 				if s, ok := status27[m.From]; ok {
 					cp.Status, cp.Controls, cp.Evidence = s.Status, s.Controls, s.Evidence
 				}
-				equalMet = equalMet || (m.Relationship == catalog.Equal && cp.Status == Met)
-				someInPlace = someInPlace || cp.Status == Met || cp.Status == Partial
+				// A counterpart is in place when its readiness is met, or when the organisation's
+				// controls implement it with current evidence: an internal-audit procedure is in
+				// place before the next audit is held and recorded.
+				inPlace := cp.Status == Met || (len(cp.Controls) > 0 && cp.Evidence > 0)
+				equalMet = equalMet || (m.Relationship == catalog.Equal && inPlace)
+				someInPlace = someInPlace || inPlace || cp.Status == Partial || len(cp.Controls) > 0
 				ci.Counterparts = append(ci.Counterparts, cp)
 			}
 			switch {

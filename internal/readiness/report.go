@@ -257,14 +257,16 @@ func topClause(c *catalog.Catalog, it catalog.Item) catalog.Item {
 }
 
 func clauseItem(it catalog.Item, rule ClauseRule, in Inputs) Item {
-	item := Item{ID: it.ID, Title: it.Title, Kind: "clause", Reasons: []string{rule.Why}}
+	// The controls linked to a clause are shown whatever its checks are, so a process that is
+	// in place (a procedure with evidence) is visible even where a record, such as an audit
+	// held, is still missing.
+	item := Item{ID: it.ID, Title: it.Title, Kind: "clause", Reasons: []string{rule.Why},
+		Controls: in.Clauses[it.ID].Controls, Evidence: in.Clauses[it.ID].WithEvidence}
 	var met, some int
 	for _, need := range rule.Needs {
 		var ch Check
 		if need == "controls" {
 			ch = controlsCheck(in.Clauses[it.ID])
-			item.Controls = in.Clauses[it.ID].Controls
-			item.Evidence = in.Clauses[it.ID].WithEvidence
 		} else {
 			ch = in.Checks[need]
 			if ch.Status == "" {

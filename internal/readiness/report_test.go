@@ -148,6 +148,7 @@ func TestCarryOver(t *testing.T) {
 	iso27 := Compute(Inputs{Catalog: c27, Rules: r, Statement: st27, Clauses: map[string]ClauseEvidence{
 		"7.5.3": {Controls: []string{"Document control"}, WithEvidence: 1},
 		"7.2":   {Controls: []string{"Competence"}},
+		"9.2.2": {Controls: []string{"Internal audit procedure"}, WithEvidence: 1},
 	}})
 	iso42 := Compute(Inputs{Catalog: c42, Rules: r, Statement: statement(c42)})
 	rep, err := ComputeCarryOver(iso42, iso27, lib, co)
