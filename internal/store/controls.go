@@ -137,30 +137,22 @@ func (db *DB) Controls(ctx context.Context, orgID string, f control.Filter, page
 		return Page[control.Control]{}, err
 	}
 	page = page.normalise()
-	where := []string{"c.org_id = $1"}
-	args := []any{orgID}
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
+	w := newConditions("c.org_id = $1", orgID)
 	if f.Query != "" {
-		add(`(c.title_key LIKE ? ESCAPE '\' OR LOWER(c.ref) LIKE ? ESCAPE '\' OR LOWER(c.description) LIKE ? ESCAPE '\')`,
+		w.add(`(c.title_key LIKE ? ESCAPE '\' OR LOWER(c.ref) LIKE ? ESCAPE '\' OR LOWER(c.description) LIKE ? ESCAPE '\')`,
 			likePattern(f.Query), likePattern(f.Query), likePattern(f.Query))
 	}
 	if f.Status != "" {
-		add("c.status = ?", string(f.Status))
+		w.add("c.status = ?", string(f.Status))
 	}
 	if f.OwnerID != "" {
-		add("c.owner_id = ?", f.OwnerID)
+		w.add("c.owner_id = ?", f.OwnerID)
 	}
 	if f.Generated != nil {
-		add("c.generated = ?", *f.Generated)
+		w.add("c.generated = ?", *f.Generated)
 	}
 	if f.Requirement != nil {
-		add("EXISTS (SELECT 1 FROM control_links l WHERE l.control_id = c.id AND l.org_id = c.org_id AND l.catalog_id = ? AND l.item_id = ?)",
+		w.add("EXISTS (SELECT 1 FROM control_links l WHERE l.control_id = c.id AND l.org_id = c.org_id AND l.catalog_id = ? AND l.item_id = ?)",
 			f.Requirement.Catalog, f.Requirement.Item)
 	}
 	if k := page.cursorKey(); k != "" {
@@ -168,12 +160,12 @@ func (db *DB) Controls(ctx context.Context, orgID string, f control.Filter, page
 		if !ok {
 			return Page[control.Control]{}, fault.New(fault.Invalid, "bad cursor")
 		}
-		add("(c.title_key > ? OR (c.title_key = ? AND c.id > ?))", title, title, id)
+		w.add("(c.title_key > ? OR (c.title_key = ? AND c.id > ?))", title, title, id)
 	}
-	args = append(args, page.Limit+1)
+	w.args = append(w.args, page.Limit+1)
 	cols := "c." + strings.ReplaceAll(controlColumns, ", ", ", c.")
-	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM controls c WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY c.title_key, c.id LIMIT $`+strconv.Itoa(len(args)), args...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM controls c WHERE `+strings.Join(w.where, " AND ")+
+		` ORDER BY c.title_key, c.id LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return Page[control.Control]{}, fmt.Errorf("list controls: %w", err)
 	}

@@ -230,23 +230,15 @@ func (db *DB) EvidenceList(ctx context.Context, orgID string, f evidence.Filter,
 		return Page[evidence.Evidence]{}, err
 	}
 	page = page.normalise()
-	where := []string{"e.org_id = $1"}
-	args := []any{orgID}
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
+	w := newConditions("e.org_id = $1", orgID)
 	if f.Query != "" {
-		add(`(e.title_key LIKE ? ESCAPE '\' OR LOWER(e.description) LIKE ? ESCAPE '\')`, likePattern(f.Query), likePattern(f.Query))
+		w.add(`(e.title_key LIKE ? ESCAPE '\' OR LOWER(e.description) LIKE ? ESCAPE '\')`, likePattern(f.Query), likePattern(f.Query))
 	}
 	if f.Kind != "" {
-		add("e.kind = ?", string(f.Kind))
+		w.add("e.kind = ?", string(f.Kind))
 	}
 	if f.RecordType != "" {
-		add("EXISTS (SELECT 1 FROM evidence_links l WHERE l.evidence_id = e.id AND l.org_id = e.org_id AND l.record_type = ? AND l.record_id = ?)",
+		w.add("EXISTS (SELECT 1 FROM evidence_links l WHERE l.evidence_id = e.id AND l.org_id = e.org_id AND l.record_type = ? AND l.record_id = ?)",
 			string(f.RecordType), f.RecordID)
 	}
 	byExpiry := f.ExpiringWithin > 0
@@ -255,7 +247,7 @@ func (db *DB) EvidenceList(ctx context.Context, orgID string, f evidence.Filter,
 		if t.IsZero() {
 			t = now()
 		}
-		add("e.valid_until IS NOT NULL AND e.valid_until <= ?", t.Add(time.Duration(f.ExpiringWithin)*24*time.Hour))
+		w.add("e.valid_until IS NOT NULL AND e.valid_until <= ?", t.Add(time.Duration(f.ExpiringWithin)*24*time.Hour))
 	}
 	order := "e.title_key, e.id"
 	if k := page.cursorKey(); k != "" {
@@ -268,18 +260,18 @@ func (db *DB) EvidenceList(ctx context.Context, orgID string, f evidence.Filter,
 			if err != nil {
 				return Page[evidence.Evidence]{}, fault.New(fault.Invalid, "bad cursor")
 			}
-			add("(e.valid_until > ? OR (e.valid_until = ? AND e.id > ?))", t, t, id)
+			w.add("(e.valid_until > ? OR (e.valid_until = ? AND e.id > ?))", t, t, id)
 		} else {
-			add("(e.title_key > ? OR (e.title_key = ? AND e.id > ?))", a, a, id)
+			w.add("(e.title_key > ? OR (e.title_key = ? AND e.id > ?))", a, a, id)
 		}
 	}
 	if byExpiry {
 		order = "e.valid_until, e.id"
 	}
-	args = append(args, page.Limit+1)
+	w.args = append(w.args, page.Limit+1)
 	cols := "e." + strings.ReplaceAll(evidenceColumns, ", ", ", e.")
-	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM evidence e WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY `+order+` LIMIT $`+strconv.Itoa(len(args)), args...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM evidence e WHERE `+strings.Join(w.where, " AND ")+
+		` ORDER BY `+order+` LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return Page[evidence.Evidence]{}, fmt.Errorf("list evidence: %w", err)
 	}

@@ -190,34 +190,26 @@ func (db *DB) Assessments(ctx context.Context, orgID string, f impact.Filter, pa
 		return Page[impact.Assessment]{}, err
 	}
 	page = page.normalise()
-	where := []string{"org_id = $1"}
-	args := []any{orgID}
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
+	w := newConditions("org_id = $1", orgID)
 	if f.SystemID != "" {
-		add("system_id = ?", f.SystemID)
+		w.add("system_id = ?", f.SystemID)
 	}
 	if f.Status != "" {
-		add("status = ?", string(f.Status))
+		w.add("status = ?", string(f.Status))
 	}
 	if f.Due != nil {
 		due := "(status = ? AND (has_due_reasons = ? OR (next_review <> '' AND next_review <= ?)))"
 		if !*f.Due {
 			due = "NOT " + due
 		}
-		add(due, string(impact.Approved), true, now().Format(time.DateOnly))
+		w.add(due, string(impact.Approved), true, now().Format(time.DateOnly))
 	}
 	if k := page.cursorKey(); k != "" {
-		add("id < ?", k)
+		w.add("id < ?", k)
 	}
-	args = append(args, page.Limit+1)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+impactColumns+` FROM impact_assessments WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	w.args = append(w.args, page.Limit+1)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+impactColumns+` FROM impact_assessments WHERE `+strings.Join(w.where, " AND ")+
+		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return Page[impact.Assessment]{}, fmt.Errorf("list impact assessments: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 
 	"github.com/annexa-dev/annexa/internal/fault"
@@ -75,3 +76,26 @@ func finish[T any](items []T, limit int, key func(T) string) Page[T] {
 	}
 	return Page[T]{Items: items}
 }
+
+// conditions builds a WHERE clause with numbered parameters, which both engines accept: each
+// "?" in a condition becomes the next "$n".
+type conditions struct {
+	where []string
+	args  []any
+}
+
+func newConditions(first string, args ...any) *conditions {
+	return &conditions{where: []string{first}, args: args}
+}
+
+// add appends a condition, numbering its "?" placeholders in order.
+func (c *conditions) add(cond string, vs ...any) {
+	for _, v := range vs {
+		c.args = append(c.args, v)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(c.args)), 1)
+	}
+	c.where = append(c.where, cond)
+}
+
+// sql is the conditions joined with AND.
+func (c *conditions) sql() string { return strings.Join(c.where, " AND ") }

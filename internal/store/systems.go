@@ -231,50 +231,42 @@ func listSystems[T any](ctx context.Context, db *DB, orgID string, f inventory.F
 		return Page[T]{}, err
 	}
 	page = page.normalise()
-	where := []string{"org_id = $1"}
-	args := []any{orgID}
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
+	w := newConditions("org_id = $1", orgID)
 	if f.Query != "" {
-		add(`search LIKE ? ESCAPE '\'`, likePattern(f.Query))
+		w.add(`search LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
 	if f.Tier != "" {
-		add("tier = ?", string(f.Tier))
+		w.add("tier = ?", string(f.Tier))
 	}
 	if f.Role != "" {
-		add("eu_ai_act_roles LIKE ?", `%"`+string(f.Role)+`"%`)
+		w.add("eu_ai_act_roles LIKE ?", `%"`+string(f.Role)+`"%`)
 	}
 	if f.LifecycleStage != "" {
-		add("lifecycle_stage = ?", string(f.LifecycleStage))
+		w.add("lifecycle_stage = ?", string(f.LifecycleStage))
 	}
 	if f.OwnerID != "" {
-		add("owner_id = ?", f.OwnerID)
+		w.add("owner_id = ?", f.OwnerID)
 	}
 	if f.Vendor != "" {
-		add("vendor_key = ?", strings.ToLower(strings.TrimSpace(f.Vendor)))
+		w.add("vendor_key = ?", strings.ToLower(strings.TrimSpace(f.Vendor)))
 	}
 	if f.Sourcing != "" {
-		add("sourcing = ?", string(f.Sourcing))
+		w.add("sourcing = ?", string(f.Sourcing))
 	}
 	if f.ReviewDue != nil {
-		add("review_due = ?", *f.ReviewDue)
+		w.add("review_due = ?", *f.ReviewDue)
 	}
 	if k := page.cursorKey(); k != "" {
 		name, id, ok := strings.Cut(k, "\x00")
 		if !ok {
 			return Page[T]{}, fault.New(fault.Invalid, "bad cursor")
 		}
-		add("(name_key > ? OR (name_key = ? AND id > ?))", name, name, id)
+		w.add("(name_key > ? OR (name_key = ? AND id > ?))", name, name, id)
 	}
-	args = append(args, page.Limit+1)
-	q := `SELECT ` + columns + ` FROM ai_systems WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY name_key, id LIMIT $` + strconv.Itoa(len(args))
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	w.args = append(w.args, page.Limit+1)
+	q := `SELECT ` + columns + ` FROM ai_systems WHERE ` + strings.Join(w.where, " AND ") +
+		` ORDER BY name_key, id LIMIT $` + strconv.Itoa(len(w.args))
+	rows, err := db.r.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("list ai systems: %w", err)
 	}
