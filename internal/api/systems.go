@@ -63,12 +63,13 @@ var filterParams = []Param{
 	{Name: "vendor", In: "query", Description: "vendor name, any case"},
 	{Name: "sourcing", In: "query", Description: "internal, third_party or embedded_in_product"},
 	{Name: "review_due", In: "query", Type: "boolean", Description: "only systems whose review is (or is not) due"},
+	{Name: "unknown", In: "query", Description: "only systems missing this: owner, role or classification"},
 }
 
 func systemFilter(q url.Values) (inventory.Filter, error) {
 	f := inventory.Filter{Query: q.Get("q"), Tier: aiact.Tier(q.Get("tier")), Role: aiact.Role(q.Get("role")),
 		LifecycleStage: inventory.LifecycleStage(q.Get("lifecycle_stage")), OwnerID: q.Get("owner"), Vendor: q.Get("vendor"),
-		Sourcing: inventory.Sourcing(q.Get("sourcing"))}
+		Sourcing: inventory.Sourcing(q.Get("sourcing")), Unknown: q.Get("unknown")}
 	if v := q.Get("review_due"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -463,7 +463,13 @@ type Filter struct {
 	Vendor         string
 	Sourcing       Sourcing
 	ReviewDue      *bool
+	// Unknown selects systems missing one thing: owner, role or classification (no EU link
+	// recorded, or open points), the dashboard's completeness figures.
+	Unknown string
 }
+
+// Unknowns are the values Filter.Unknown takes.
+var Unknowns = []string{"owner", "role", "classification"}
 
 // Validate checks the enumerated filters.
 func (f Filter) Validate() error {
@@ -472,6 +478,7 @@ func (f Filter) Validate() error {
 	v.Check(f.Role != "" && !f.Role.Valid(), "role", "must be one of %s", join(aiact.Roles))
 	v.Check(f.LifecycleStage != "" && !f.LifecycleStage.Valid(), "lifecycle_stage", "must be one of %s", join(LifecycleStages))
 	v.Check(f.Sourcing != "" && !f.Sourcing.Valid(), "sourcing", "must be one of %s", join(Sourcings))
+	v.Check(f.Unknown != "" && !slices.Contains(Unknowns, f.Unknown), "unknown", "must be one of %s", strings.Join(Unknowns, ", "))
 	return v.Err()
 }
 

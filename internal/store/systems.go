@@ -256,6 +256,14 @@ func listSystems[T any](ctx context.Context, db *DB, orgID string, f inventory.F
 	if f.ReviewDue != nil {
 		w.add("review_due = ?", *f.ReviewDue)
 	}
+	switch f.Unknown { // the same conditions InventoryStats counts
+	case "owner":
+		w.add("owner_id = ''")
+	case "role":
+		w.add("eu_ai_act_roles = '[]'")
+	case "classification":
+		w.add(`(open_points <> '[]' OR facts NOT LIKE '%"eu_nexus"%')`)
+	}
 	if k := page.cursorKey(); k != "" {
 		name, id, ok := strings.Cut(k, "\x00")
 		if !ok {

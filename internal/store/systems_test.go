@@ -225,6 +225,13 @@ func TestInventoryStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The register's "unknown" filter selects exactly the systems each figure counts.
+		for unknown, want := range map[string]int{"owner": 1, "role": 1, "classification": 2} {
+			pg, err := db.Systems(ctx, o.ID, inventory.Filter{Unknown: unknown}, store.PageRequest{})
+			if err != nil || len(pg.Items) != want {
+				t.Errorf("unknown=%s: %d systems, want %d (%v)", unknown, len(pg.Items), want, err)
+			}
+		}
 		want := inventory.Stats{Total: 3, UnknownOwner: 1, UnknownRole: 1, Unclassified: 2, Complete: 2}
 		if st.Total != want.Total || st.UnknownOwner != want.UnknownOwner || st.UnknownRole != want.UnknownRole ||
 			st.Unclassified != want.Unclassified || st.Complete != want.Complete || st.Tiers[aiact.TierHigh] != 2 || st.Tiers[aiact.TierOutOfScope] != 1 {

@@ -97,13 +97,13 @@ func (s *Server) systemsPage(w http.ResponseWriter, r *http.Request, p auth.Prin
 	q := r.URL.Query()
 	f := inventory.Filter{Query: q.Get("q"), Tier: aiact.Tier(q.Get("tier")), Role: aiact.Role(q.Get("role")),
 		LifecycleStage: inventory.LifecycleStage(q.Get("lifecycle_stage")), OwnerID: q.Get("owner"), Vendor: q.Get("vendor"),
-		Sourcing: inventory.Sourcing(q.Get("sourcing"))}
+		Sourcing: inventory.Sourcing(q.Get("sourcing")), Unknown: q.Get("unknown")}
 	d := systemsData{Filter: f, ReviewDue: q.Get("review_due")}
 	if d.ReviewDue == "true" {
 		yes := true
 		f.ReviewDue = &yes
 	}
-	d.Filtered = f.Query != "" || f.Tier != "" || f.Role != "" || f.LifecycleStage != "" || f.OwnerID != "" || f.Vendor != "" || f.Sourcing != "" || f.ReviewDue != nil
+	d.Filtered = f.Query != "" || f.Tier != "" || f.Role != "" || f.LifecycleStage != "" || f.OwnerID != "" || f.Vendor != "" || f.Sourcing != "" || f.ReviewDue != nil || f.Unknown != ""
 	pr := store.PageRequest{Limit: 100, Cursor: q.Get("cursor")}
 	if err := pr.Validate(); err != nil {
 		s.fail(w, r, err)
