@@ -317,18 +317,32 @@ func Propose(systems []inventory.System, rules *inventory.Rules, lib *catalog.Li
 		sort.Slice(p.Systems, func(i, j int) bool {
 			return strings.ToLower(p.Systems[i].SystemName) < strings.ToLower(p.Systems[j].SystemName)
 		})
-		var b strings.Builder
-		fmt.Fprintf(&b, "Called for by %d in-scope AI system(s) in the register: ", len(p.Systems))
-		for i, s := range p.Systems {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			b.WriteString(s.SystemName)
-			if len(s.Reasons) > 0 {
-				b.WriteString(" (" + strings.Join(s.Reasons, " ") + ")")
+		// One sentence per reason, naming the systems it holds for, so a reason that applies to
+		// every system is written once rather than once per system.
+		var reasons []string
+		holders := map[string][]string{}
+		for _, s := range p.Systems {
+			for _, r := range s.Reasons {
+				if _, ok := holders[r]; !ok {
+					reasons = append(reasons, r)
+				}
+				holders[r] = append(holders[r], s.SystemName)
 			}
 		}
-		b.WriteString(".")
+		var b strings.Builder
+		fmt.Fprintf(&b, "Called for by %d in-scope AI system(s) in the register.", len(p.Systems))
+		for _, r := range reasons {
+			names := holders[r]
+			switch {
+			case len(names) == len(p.Systems) && len(names) > 1:
+				fmt.Fprintf(&b, " %s (all %d)", strings.TrimSuffix(r, "."), len(names))
+			case len(names) <= 3:
+				fmt.Fprintf(&b, " %s (%s)", strings.TrimSuffix(r, "."), strings.Join(names, ", "))
+			default:
+				fmt.Fprintf(&b, " %s (%s and %d more)", strings.TrimSuffix(r, "."), strings.Join(names[:3], ", "), len(names)-3)
+			}
+			b.WriteString(".")
+		}
 		p.Justification = b.String()
 		if len(p.Justification) > maxJustification {
 			p.Justification = p.Justification[:maxJustification-1] + "…"

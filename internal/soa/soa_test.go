@@ -1,6 +1,8 @@
 package soa_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/control"
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/fault"
+	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/soa"
 )
 
@@ -70,5 +73,31 @@ func TestBuildCountsOnlyPeoplesControlsAndValidEvidence(t *testing.T) {
 	changes := soa.Diff(st, st2)
 	if len(changes) != 2 || changes[0].Field != "applicable" || changes[0].Before != "applicable" || changes[0].After != "excluded" {
 		t.Fatalf("diff %+v", changes)
+	}
+}
+
+// TestProposalJustificationGroupsReasons: a reason every system shares is written once, so the
+// justification an auditor reads stays short however many systems the register holds.
+func TestProposalJustificationGroupsReasons(t *testing.T) {
+	lib, err := catalog.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := inventory.DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var systems []inventory.System
+	for i := range 12 {
+		s := inventory.System{ID: fmt.Sprint(i), Name: fmt.Sprintf("System %02d", i), Sourcing: inventory.ThirdParty}
+		s.Normalise()
+		systems = append(systems, s)
+	}
+	p := soa.Propose(systems, rules, lib)["A.10.3"]
+	if !p.Applicable || len(p.Systems) != 12 {
+		t.Fatalf("A.10.3 proposal: %+v", p)
+	}
+	if strings.Count(p.Justification, "Bought or embedded") != 1 || !strings.Contains(p.Justification, "(all 12)") {
+		t.Fatalf("justification repeats its reason or misses the count: %s", p.Justification)
 	}
 }
