@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 func (e *env) serveCmd() *cobra.Command {
 	var addr, baseURL, logFormat, logLevel string
 	var secureCookies, noSetup, demo, demoPasswordStdin bool
+	var evidenceMB int64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web app, the API and background jobs",
@@ -39,6 +41,10 @@ func (e *env) serveCmd() *cobra.Command {
 				}
 			}
 			cfg.Log, cfg.Out = log, e.stdout
+			if evidenceMB < 0 {
+				return fmt.Errorf("--evidence-max-mb must not be negative")
+			}
+			cfg.EvidenceMaxBytes = evidenceMB << 20
 			api.Version = version()
 			ctx, stop := signalContext()
 			defer stop()
@@ -54,6 +60,7 @@ func (e *env) serveCmd() *cobra.Command {
 	f.StringVar(&addr, "addr", envOr("ANNEXA_ADDR", "127.0.0.1:8080"), "address to listen on (env ANNEXA_ADDR)")
 	f.StringVar(&baseURL, "base-url", os.Getenv("ANNEXA_BASE_URL"), "public URL of this server, e.g. https://annexa.example.org (env ANNEXA_BASE_URL)")
 	f.BoolVar(&secureCookies, "secure-cookies", os.Getenv("ANNEXA_SECURE_COOKIES") == "true", "always mark cookies Secure, e.g. behind a TLS proxy that sends no X-Forwarded-Proto (env ANNEXA_SECURE_COOKIES)")
+	f.Int64Var(&evidenceMB, "evidence-max-mb", envInt("ANNEXA_EVIDENCE_MAX_MB", 0), "largest evidence file accepted, in MiB; 0 for the default 32 (env ANNEXA_EVIDENCE_MAX_MB)")
 	f.BoolVar(&noSetup, "no-setup-link", false, "do not print a first-run setup link (create the first admin with annexa user add)")
 	f.BoolVar(&demo, "demo", false, "load the demo organisation with about 25 AI systems at start-up unless it is there already; prints how to sign in")
 	f.BoolVar(&demoPasswordStdin, "password-stdin", false, "with --demo: read the demo administrator's password from standard input")
@@ -97,4 +104,13 @@ func (e *env) migrateCmd() *cobra.Command {
 			})
 		},
 	}
+}
+
+// envInt reads a whole number from the environment, def when unset or not a number.
+func envInt(key string, def int64) int64 {
+	v, err := strconv.ParseInt(os.Getenv(key), 10, 64)
+	if err != nil {
+		return def
+	}
+	return v
 }
