@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/annexa-dev/annexa/internal/spreadsheet"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -45,42 +46,15 @@ func (f Format) Extension() string {
 // SheetName is the worksheet an XLSX export writes and an import prefers.
 const SheetName = "AI systems"
 
-// formulaStart are the first characters that make a spreadsheet read a CSV cell as a formula.
-const formulaStart = "=+-@\t\r"
-
-// escapeCell keeps a CSV cell from being run as a formula when the file is opened in a
-// spreadsheet (CSV injection): a leading quote, which spreadsheets hide and ReadCSV removes.
-func escapeCell(s string) string {
-	if s != "" && (strings.ContainsRune(formulaStart, rune(s[0])) || s[0] == '\'') {
-		return "'" + s
-	}
-	return s
-}
-
-func unescapeCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && (strings.ContainsRune(formulaStart, rune(s[1])) || s[1] == '\'') {
-		return s[1:]
-	}
-	return s
-}
-
 // WriteCSV writes the systems as CSV with a header row of Columns.
 func WriteCSV(w io.Writer, systems []System, ownerEmail func(string) string) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
-		return err
-	}
-	for _, s := range systems {
-		rec := Record(s, ownerEmail)
-		for i := range rec {
-			rec[i] = escapeCell(rec[i])
+	return spreadsheet.WriteCSV(w, Columns, func(yield func([]string) bool) {
+		for _, s := range systems {
+			if !yield(Record(s, ownerEmail)) {
+				return
+			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	})
 }
 
 // ReadCSV decodes a CSV inventory file. A file that cannot be read at all (bad quoting, a bad
@@ -113,7 +87,7 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		cells := make([]string, len(rec))
 		for i, c := range rec {
 			read += len(c)
-			cells[i] = unescapeCell(strings.TrimSpace(c))
+			cells[i] = spreadsheet.UnescapeCell(strings.TrimSpace(c))
 		}
 		if read > MaxImportBytes {
 			return nil, fileError("body", "the file is larger than %d MiB", MaxImportBytes>>20)

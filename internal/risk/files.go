@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/annexa-dev/annexa/internal/fault"
+	"github.com/annexa-dev/annexa/internal/spreadsheet"
 )
 
 // Format is a file format of the register.
@@ -68,41 +69,15 @@ func Record(r Risk, ownerEmail func(string) string) []string {
 		string(r.Status), r.Level, r.ResidualLevel}
 }
 
-// formulaStart are the first characters that make a spreadsheet read a cell as a formula.
-const formulaStart = "=+-@\t\r"
-
-// escapeCell keeps a CSV cell from running as a formula when opened in a spreadsheet.
-func escapeCell(s string) string {
-	if s != "" && (strings.ContainsRune(formulaStart, rune(s[0])) || s[0] == '\'') {
-		return "'" + s
-	}
-	return s
-}
-
-func unescapeCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && (strings.ContainsRune(formulaStart, rune(s[1])) || s[1] == '\'') {
-		return s[1:]
-	}
-	return s
-}
-
 // WriteCSV writes the risks with a header row of Columns.
 func WriteCSV(w io.Writer, risks []Risk, ownerEmail func(string) string) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
-		return err
-	}
-	for _, r := range risks {
-		rec := Record(r, ownerEmail)
-		for i := range rec {
-			rec[i] = escapeCell(rec[i])
+	return spreadsheet.WriteCSV(w, Columns, func(yield func([]string) bool) {
+		for _, r := range risks {
+			if !yield(Record(r, ownerEmail)) {
+				return
+			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	})
 }
 
 // WriteXLSX writes the risks as one worksheet; cells are text, never formulas.
@@ -193,7 +168,7 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		line, _ := cr.FieldPos(0)
 		for i := range rec {
 			read += len(rec[i])
-			rec[i] = unescapeCell(strings.TrimSpace(rec[i]))
+			rec[i] = spreadsheet.UnescapeCell(strings.TrimSpace(rec[i]))
 		}
 		if read > MaxImportBytes {
 			return nil, fileError("body", "the file is larger than %d MiB", MaxImportBytes>>20)
