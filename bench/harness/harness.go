@@ -10,7 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,4 +121,85 @@ func WaitReady(base string) error {
 func NumCPU() int {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	return bytes.Count(b, []byte("processor\t:"))
+}
+
+// Server is an `annexa serve` process started for a benchmark, with an admin's API token.
+type Server struct {
+	Base   string // http://127.0.0.1:port
+	Token  string
+	Engine string // SQLite or PostgreSQL
+	proc   *exec.Cmd
+	work   string
+}
+
+// StartServer builds the binary, creates an organisation, an admin and a token with the CLI,
+// and starts the server as its own process (so its memory is its own) on a free loopback port.
+// dsn selects PostgreSQL (an empty database); empty means SQLite in a temporary directory.
+func StartServer(dsn string) (*Server, error) {
+	work, err := os.MkdirTemp("", "annexa-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{work: work, Engine: "SQLite"}
+	if dsn != "" {
+		s.Engine = "PostgreSQL"
+	}
+	bin := filepath.Join(work, "annexa")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/annexa")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	common := []string{"--data", filepath.Join(work, "data")}
+	if dsn != "" {
+		common = append(common, "--db", dsn)
+	}
+	annexa := func(stdin string, args ...string) (string, error) {
+		cmd := exec.Command(bin, append(args, common...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		return string(out), err
+	}
+	if _, err := annexa("benchmark password 123\n", "user", "add", "--email", "bench@example.org", "--role", "admin", "--password-stdin", "--org", "Bench"); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("create admin: %w", err)
+	}
+	out, err := annexa("", "token", "create", "--email", "bench@example.org", "--name", "bench", "--expires", "1d")
+	if err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("create token: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	s.Token = lines[len(lines)-1]
+	port, err := FreePort()
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	s.proc = exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "error", "--no-setup-link"}, common...)...)
+	s.proc.Stderr = os.Stderr
+	if err := s.proc.Start(); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.Base = "http://" + addr
+	if err := WaitReady(s.Base); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// PeakRSS is the server process's peak resident memory in KiB.
+func (s *Server) PeakRSS() (int64, error) { return PeakRSS(s.proc.Process.Pid) }
+
+// Stop ends the server and removes its files.
+func (s *Server) Stop() {
+	if s.proc != nil && s.proc.Process != nil {
+		_ = s.proc.Process.Signal(os.Interrupt)
+		_ = s.proc.Wait()
+	}
+	os.RemoveAll(s.work)
 }

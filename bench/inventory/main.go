@@ -16,8 +16,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -69,56 +67,12 @@ func register(n int) []byte {
 }
 
 func run(dsn string, systems, n int) error {
-	work, err := os.MkdirTemp("", "annexa-bench-")
+	srv, err := harness.StartServer(dsn)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "annexa")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/annexa")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
-	common := []string{"--data", filepath.Join(work, "data")}
-	if dsn != "" {
-		common = append(common, "--db", dsn)
-	}
-	annexa := func(stdin string, args ...string) (string, error) {
-		cmd := exec.Command(bin, append(args, common...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.Output()
-		return string(out), err
-	}
-	if _, err := annexa("benchmark password 123\n", "user", "add", "--email", "bench@example.org", "--role", "admin", "--password-stdin", "--org", "Bench"); err != nil {
-		return fmt.Errorf("create admin: %w", err)
-	}
-	out, err := annexa("", "token", "create", "--email", "bench@example.org", "--name", "bench", "--expires", "1d")
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	token := lines[len(lines)-1]
-
-	port, err := harness.FreePort()
-	if err != nil {
-		return err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	srv := exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "error", "--no-setup-link"}, common...)...)
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
-	base := "http://" + addr
-	if err := harness.WaitReady(base); err != nil {
-		return err
-	}
-	engine := "SQLite"
-	if dsn != "" {
-		engine = "PostgreSQL"
-	}
+	defer srv.Stop()
+	base, token, engine := srv.Base, srv.Token, srv.Engine
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	fmt.Printf("Annexa inventory benchmark — %s, %d AI systems, %d requests per row, %d CPUs\n\n", engine, systems, n, harness.NumCPU())
 
@@ -168,7 +122,7 @@ func run(dsn string, systems, n int) error {
 		}
 		fmt.Printf("%-52s %6d %10s %10s %10.0f\n", op.name, op.n, harness.Percentile(lat, 50), harness.Percentile(lat, 99), float64(op.n)/elapsed.Seconds())
 	}
-	rss, err := harness.PeakRSS(srv.Process.Pid)
+	rss, err := srv.PeakRSS()
 	if err != nil {
 		return err
 	}
