@@ -180,6 +180,8 @@ func TestBrowserRegister(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#tier`), "high"),
 		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[@role='status' and contains(., 'filtered')]`)),
+		// htmx swaps, then settles: wait until it is done before reading or clicking the new rows.
+		chromedp.WaitNotPresent(chromedp.CSS(`.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added`)),
 		text(`#register p`, &status))
 	step("open a system",
 		text(`#register tbody`, &rows),
