@@ -213,6 +213,17 @@ func Load() error {
 // BuiltinCategories returns the built-in categories in their file order.
 func BuiltinCategories() []Category { return slices.Clone(mustData().categories) }
 
+// AICategory reports whether id is a built-in category of the AI domain. An organisation's own
+// categories are never AI ones: their ids may not reuse a built-in id.
+func AICategory(id string) bool {
+	for _, c := range mustData().categories {
+		if c.ID == id {
+			return c.Domain == "ai"
+		}
+	}
+	return false
+}
+
 // Templates returns every risk template.
 func Templates() []Template { return slices.Clone(mustData().templates.Templates) }
 

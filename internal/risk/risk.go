@@ -428,6 +428,12 @@ type Filter struct {
 	Sort string
 }
 
+// Narrows reports whether the filter leaves out any risk; the order alone does not.
+func (f Filter) Narrows() bool {
+	return f.Query != "" || f.Category != "" || f.Level != "" || f.OwnerID != "" || f.AISystemID != "" || f.Status != "" ||
+		f.Overdue != nil || f.Likelihood != 0 || f.Impact != 0
+}
+
 // Sorts lists the register's sort orders.
 var Sorts = []string{"title", "score", "due", "updated"}
 

@@ -177,6 +177,10 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 	if err != nil {
 		return applied, fmt.Errorf("migrate %s: %w", db.Dialect, err)
 	}
+	// Some migrations leave counts for Go to rebuild from data the SQL cannot see.
+	if err := db.rebuildStaleRiskTallies(ctx); err != nil {
+		return applied, fmt.Errorf("migrate %s: %w", db.Dialect, err)
+	}
 	return applied, nil
 }
 

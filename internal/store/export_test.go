@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,8 +87,72 @@ func SeedRisks(t testing.TB, db *DB, orgID string, systems, risks int) ([]string
 			return []any{uuid.Must(uuid.NewV7()).String(), orgID, r.ID, at, r.Likelihood, r.Impact, r.Score, r.Level, r.ResidualLikelihood,
 				r.ResidualImpact, r.ResidualScore, r.ResidualLevel, "seeded", "bench"}
 		})
+	if err := rebuildRiskTallies(ctx, tx, orgID); err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	return sysIDs, riskIDs
+}
+
+// RiskTallyDrift compares the organisation's kept risk counts with a fresh count of its risks
+// and describes every difference; empty means they agree.
+func RiskTallyDrift(t testing.TB, db *DB, orgID string) []string {
+	t.Helper()
+	ctx := context.Background()
+	stored, err := storedRiskTallies(ctx, db.r, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted, err := countedRiskTallies(ctx, db.r, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored = stored.withoutZeros()
+	var drift []string
+	diff := func(what string, a, b map[string]int) {
+		for k := range maps.Keys(a) {
+			if a[k] != b[k] {
+				drift = append(drift, fmt.Sprintf("%s %s: kept %d, counted %d", what, k, a[k], b[k]))
+			}
+		}
+		for k := range maps.Keys(b) {
+			if _, ok := a[k]; !ok {
+				drift = append(drift, fmt.Sprintf("%s %s: kept 0, counted %d", what, k, b[k]))
+			}
+		}
+	}
+	diff("group", byName(stored.groups), byName(counted.groups))
+	diff("cell", byName(stored.cells), byName(counted.cells))
+	diff("system", byName(stored.systems), byName(counted.systems))
+	slices.Sort(drift)
+	return drift
+}
+
+func byName[K comparable](m map[K]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range m {
+		out[fmt.Sprintf("%+v", k)] = n
+	}
+	return out
+}
+
+// ForgetRiskTallies throws the organisation's kept risk counts away and marks them for rebuilding,
+// as migration 00011 does for every organisation.
+func ForgetRiskTallies(t testing.TB, db *DB, orgID string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range []string{`DELETE FROM risk_tallies WHERE org_id = $1`, `DELETE FROM risk_cell_tallies WHERE org_id = $1`,
+		`DELETE FROM system_ai_risk_tallies WHERE org_id = $1`, `INSERT INTO risk_tallies_stale (org_id) VALUES ($1)`} {
+		if _, err := db.w.ExecContext(ctx, q, orgID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// RebuildRiskTallies recounts the organisation's kept risk counts, as an upgrade does.
+func RebuildRiskTallies(db *DB, orgID string) error {
+	ctx := context.Background()
+	return db.write(ctx, func(tx *sql.Tx) error { return rebuildRiskTallies(ctx, tx, orgID) })
 }

@@ -111,6 +111,7 @@ func rescoreRisks(ctx context.Context, tx *sql.Tx, orgID string, from, to risk.M
 	}
 	cause := fmt.Sprintf("risk method changed to version %d", to.Version)
 	n := 0
+	counts := newRiskTallies()
 	for _, before := range all {
 		r := before
 		r.Likelihood = risk.Rescale(r.Likelihood, from.MaxLikelihood(), to.MaxLikelihood())
@@ -131,9 +132,10 @@ func rescoreRisks(ctx context.Context, tx *sql.Tx, orgID string, from, to risk.M
 		if err := recordScores(ctx, tx, r, t, cause, actor); err != nil {
 			return n, err
 		}
+		counts.move(before, r)
 		n++
 	}
-	return n, nil
+	return n, counts.apply(ctx, tx, orgID)
 }
 
 // RiskCategories lists the built-in categories and then the organisation's own, by label.
@@ -367,6 +369,11 @@ func createRisk(ctx context.Context, tx *sql.Tx, orgID string, in risk.Input, m 
 		return r, fmt.Errorf("insert risk: %w", err)
 	}
 	if err := linkSystems(ctx, tx, r); err != nil {
+		return r, err
+	}
+	counts := newRiskTallies()
+	counts.add(r, 1)
+	if err := counts.apply(ctx, tx, orgID); err != nil {
 		return r, err
 	}
 	if err := recordScores(ctx, tx, r, t, cause, actor); err != nil {
@@ -626,7 +633,7 @@ func updateRisk(ctx context.Context, tx *sql.Tx, orgID, id string, in risk.Input
 	}
 	t := now()
 	after.Version, after.UpdatedAt = before.Version+1, t
-	if err := writeRisk(ctx, tx, after, before.Version); err != nil {
+	if err := writeRisk(ctx, tx, before, after); err != nil {
 		return before, err
 	}
 	if !slices.Equal(before.AISystemIDs, after.AISystemIDs) {
@@ -642,7 +649,10 @@ func updateRisk(ctx context.Context, tx *sql.Tx, orgID, id string, in risk.Input
 	return after, appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "risk", RecordID: id, Before: before, After: after})
 }
 
-func writeRisk(ctx context.Context, tx *sql.Tx, r risk.Risk, oldVersion int64) error {
+// writeRisk stores after in place of before, provided before is still the stored version, and
+// moves the risk in the register's counts.
+func writeRisk(ctx context.Context, tx *sql.Tx, before, after risk.Risk) error {
+	r, oldVersion := after, before.Version
 	sets := strings.Split(strings.ReplaceAll(riskWriteColumns, "\n\t", " "), ",")
 	for i := range sets {
 		sets[i] = strings.TrimSpace(sets[i]) + " = $" + strconv.Itoa(i+1)
@@ -657,7 +667,9 @@ func writeRisk(ctx context.Context, tx *sql.Tx, r risk.Risk, oldVersion int64) e
 	if k, _ := res.RowsAffected(); k != 1 {
 		return staleVersion("risk", oldVersion)
 	}
-	return nil
+	counts := newRiskTallies()
+	counts.move(before, after)
+	return counts.apply(ctx, tx, r.OrgID)
 }
 
 // AcceptRisk records the acceptance of a risk by a person whose role the method's acceptance
@@ -684,7 +696,7 @@ func (db *DB) AcceptRisk(ctx context.Context, orgID, id string, by auth.Principa
 		}
 		after.Derive(m)
 		after.Version, after.UpdatedAt = before.Version+1, t
-		if err := writeRisk(ctx, tx, after, before.Version); err != nil {
+		if err := writeRisk(ctx, tx, before, after); err != nil {
 			return err
 		}
 		out = after
@@ -706,11 +718,56 @@ func (db *DB) DeleteRisk(ctx context.Context, orgID, id string, ifVersion *int64
 		if _, err := tx.ExecContext(ctx, `DELETE FROM risks WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
 			return fmt.Errorf("delete risk: %w", err)
 		}
+		counts := newRiskTallies()
+		counts.add(before, -1)
+		if err := counts.apply(ctx, tx, orgID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE risk_suggestions SET state = 'discarded', risk_id = '' WHERE org_id = $1 AND risk_id = $2`, orgID, id); err != nil {
 			return fmt.Errorf("forget suggestion: %w", err)
 		}
 		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Delete, RecordType: "risk", RecordID: id, Before: before})
 	})
+}
+
+// forgetRiskSystem takes an AI system about to be deleted out of the risks that name it, so they
+// stay valid and editable; each such risk gets a new version in the audit trail.
+func forgetRiskSystem(ctx context.Context, tx *sql.Tx, orgID, systemID string, actor auditlog.Actor) error {
+	var ids []string
+	err := scanEach(ctx, tx, `SELECT risk_id FROM risk_systems WHERE org_id = $1 AND system_id = $2 ORDER BY risk_id`, []any{orgID, systemID}, func(rows *sql.Rows) error {
+		var id string
+		err := rows.Scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	m, err := riskMethod(ctx, tx, orgID)
+	if err != nil {
+		return err
+	}
+	t := now()
+	for _, id := range ids {
+		before, err := readRisk(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		finishRisk(&before, m)
+		after := before
+		after.AISystemIDs = slices.DeleteFunc(slices.Clone(before.AISystemIDs), func(s string) bool { return s == systemID })
+		after.Version, after.UpdatedAt = before.Version+1, t
+		if err := writeRisk(ctx, tx, before, after); err != nil {
+			return err
+		}
+		if err := linkSystems(ctx, tx, after); err != nil {
+			return err
+		}
+		if err := appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "risk", RecordID: id, Before: before, After: after}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RiskHistory lists a risk's scores over time, oldest first.
@@ -744,6 +801,24 @@ func (db *DB) RiskHeatMap(ctx context.Context, orgID string, f risk.Filter) (ris
 	if err != nil {
 		return risk.HeatMap{}, err
 	}
+	if !f.Narrows() {
+		cells, err := storedTallyCells(ctx, db.r, orgID)
+		if err != nil {
+			return risk.HeatMap{}, err
+		}
+		in, res := risk.Counts{}, risk.Counts{}
+		for c, n := range cells {
+			if n == 0 {
+				continue
+			}
+			if c.residual {
+				res[[2]int{c.likelihood, c.impact}] = n
+			} else {
+				in[[2]int{c.likelihood, c.impact}] = n
+			}
+		}
+		return risk.NewHeatMap(m, in, res), nil
+	}
 	where, args, _ := riskWhere(orgID, f)
 	count := func(l, i string, extra string) (risk.Counts, error) {
 		rows, err := db.r.QueryContext(ctx, `SELECT `+l+`, `+i+`, COUNT(*) FROM risks WHERE `+strings.Join(where, " AND ")+extra+` GROUP BY `+l+`, `+i, args...)
@@ -775,7 +850,7 @@ func (db *DB) RiskHeatMap(ctx context.Context, orgID string, f risk.Filter) (ris
 // RecordVersion is the method's version, for ETags.
 func (c MethodChange) RecordVersion() int64 { return c.Method.Version }
 
-// RiskStats counts the register by domain and treatment in a few aggregate queries, so
+// RiskStats reads the register's figures from its kept counts (see risk_tallies.go), so
 // readiness and the dashboard stay fast with a hundred thousand risks.
 func (db *DB) RiskStats(ctx context.Context, orgID, today string) (risk.Stats, error) {
 	var st risk.Stats
@@ -788,67 +863,28 @@ func (db *DB) RiskStats(ctx context.Context, orgID, today string) (risk.Stats, e
 	if err != nil {
 		return st, err
 	}
-	cats, err := db.RiskCategories(ctx, orgID)
+	groups, err := storedTallyGroups(ctx, db.r, orgID)
 	if err != nil {
 		return st, err
 	}
-	aiCategory := map[string]bool{}
-	var aiIDs []any
-	for _, c := range cats {
-		if c.Domain == "ai" {
-			aiCategory[c.ID] = true
-			aiIDs = append(aiIDs, c.ID)
+	for g, n := range groups {
+		level, _ := m.Level(g.level)
+		open := 0
+		if g.untreated && level.NeedsTreatment {
+			open = n
 		}
-	}
-	args := []any{orgID, today}
-	var levels []string
-	for _, l := range m.Levels {
-		if l.NeedsTreatment {
-			args = append(args, l.ID)
-			levels = append(levels, "$"+strconv.Itoa(len(args)))
-		}
-	}
-	needs := "FALSE"
-	if len(levels) > 0 {
-		needs = "effective_level IN (" + strings.Join(levels, ", ") + ")"
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT category, COUNT(*),
-		SUM(CASE WHEN `+needs+` AND treatment = '' AND status NOT IN ('accepted', 'closed') THEN 1 ELSE 0 END),
-		SUM(CASE WHEN status NOT IN ('closed') AND next_review <> '' AND next_review < $2 THEN 1 ELSE 0 END)
-		FROM risks WHERE org_id = $1 GROUP BY category`, args...)
-	if err != nil {
-		return st, fmt.Errorf("risk stats: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var cat string
-		var count, untreated, overdue int
-		if err := rows.Scan(&cat, &count, &untreated, &overdue); err != nil {
-			return st, fmt.Errorf("risk stats: %w", err)
-		}
-		st.ReviewsOverdue += overdue
-		if aiCategory[cat] {
-			st.AI += count
-			st.AIUntreated += untreated
+		if risk.AICategory(g.category) {
+			st.AI, st.AIUntreated = st.AI+n, st.AIUntreated+open
 		} else {
-			st.Security += count
-			st.SecurityUntreated += untreated
+			st.Security, st.SecurityUntreated = st.Security+n, st.SecurityUntreated+open
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM system_ai_risk_tallies WHERE org_id = $1 AND risks > 0`, orgID).Scan(&st.SystemsWithAIRisks); err != nil {
 		return st, fmt.Errorf("risk stats: %w", err)
 	}
-	if len(aiIDs) > 0 {
-		ph := make([]string, len(aiIDs))
-		for i := range aiIDs {
-			ph[i] = "$" + strconv.Itoa(i+2)
-		}
-		// Per system, stop at its first AI risk: far cheaper than a DISTINCT over every link.
-		q := `SELECT COUNT(*) FROM ai_systems s WHERE s.org_id = $1 AND EXISTS (SELECT 1 FROM risk_systems rs
-			JOIN risks r ON r.id = rs.risk_id WHERE rs.org_id = s.org_id AND rs.system_id = s.id AND r.category IN (` + strings.Join(ph, ", ") + `))`
-		if err := db.r.QueryRowContext(ctx, q, append([]any{orgID}, aiIDs...)...).Scan(&st.SystemsWithAIRisks); err != nil {
-			return st, fmt.Errorf("risk stats: %w", err)
-		}
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM risks WHERE org_id = $1 AND status <> 'closed' AND next_review <> '' AND next_review < $2`,
+		orgID, today).Scan(&st.ReviewsOverdue); err != nil {
+		return st, fmt.Errorf("risk stats: %w", err)
 	}
 	return st, nil
 }

@@ -92,6 +92,9 @@ func TestRiskRegisterScale(t *testing.T) {
 			_, err := readiness.BuildDashboard(ctx, db, o.ID, lib, time.Now())
 			return err
 		})
+		measure("recount the kept risk figures (an upgrade's rebuild)", 5, func(int) error {
+			return store.RebuildRiskTallies(db, o.ID)
+		})
 		actor := auditlog.System("bench")
 		measure("create a risk (audited, linked to an AI system)", 200, func(i int) error {
 			l, im := 1+i%5, 1+(i/5)%5

@@ -391,6 +391,9 @@ func (db *DB) DeleteSystem(ctx context.Context, orgID, id string, ifVersion *int
 		if ifVersion != nil && *ifVersion != before.Version {
 			return staleVersion("AI system", before.Version)
 		}
+		if err := forgetRiskSystem(ctx, tx, orgID, id, actor); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM ai_systems WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
 			return fmt.Errorf("delete ai system: %w", err)
 		}
