@@ -85,21 +85,34 @@ const (
 	ApproveSoA Permission = "soa:approve"
 	// ManageEvidence lets a person upload evidence and link it to records.
 	ManageEvidence Permission = "evidence:write"
+	// ManageAudits lets a person plan and run internal audits, record findings and check the
+	// effectiveness of corrective actions.
+	ManageAudits Permission = "audits:write"
+	// ManageCorrectiveActions lets a person record and work on corrective actions.
+	ManageCorrectiveActions Permission = "corrective_actions:write"
+	// ManageReviews lets a person prepare management review minutes.
+	ManageReviews Permission = "management_reviews:write"
+	// ApproveReviews lets a person approve management review minutes, for top management.
+	ApproveReviews Permission = "management_reviews:approve"
 )
 
 // Permissions lists every permission, for documents and checks.
 var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs,
-	ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence}
+	ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence,
+	ManageAudits, ManageCorrectiveActions, ManageReviews, ApproveReviews}
 
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
-// but changes nothing here (findings arrive with the audit programme).
+// and changes only the audit programme: audits, findings and effectiveness checks. Approving
+// management review minutes is for administrators, standing in for top management.
 var grants = map[Role][]Permission{
 	Admin: {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs,
-		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence},
+		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence,
+		ManageAudits, ManageCorrectiveActions, ManageReviews, ApproveReviews},
 	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageInventory, ManageCatalogs,
-		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence},
-	AISystemOwner: {ReadRecords, UseTokens, ManageInventory, ManageRisks, ManageAssessments, ManageEvidence},
-	Auditor:       {ReadRecords, ReadAuditLog, UseTokens},
+		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence,
+		ManageAudits, ManageCorrectiveActions, ManageReviews},
+	AISystemOwner: {ReadRecords, UseTokens, ManageInventory, ManageRisks, ManageAssessments, ManageEvidence, ManageCorrectiveActions},
+	Auditor:       {ReadRecords, ReadAuditLog, UseTokens, ManageAudits},
 	Viewer:        {ReadRecords, UseTokens},
 }
 

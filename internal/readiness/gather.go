@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/control"
 	"github.com/annexa-dev/annexa/internal/evidence"
@@ -22,6 +23,7 @@ type Records interface {
 	EvidenceFor(ctx context.Context, orgID string, records []evidence.Attachment) (map[string][]evidence.Evidence, error)
 	SoAStatementWithoutProposals(ctx context.Context, orgID string, cat *catalog.Catalog) (soa.Statement, error)
 	SoAVersions(ctx context.Context, orgID, catalogID string) ([]soa.Version, error)
+	AuditProgramme(ctx context.Context, orgID string) (audit.Programme, error)
 }
 
 // policyControl is the Annex A control each standard's policy clause (5.2) rests on.
@@ -128,8 +130,14 @@ func Gather(ctx context.Context, src Records, orgID string, cat *catalog.Catalog
 		approved = approved || v.Approved()
 	}
 	yesNo("soa_approved", approved, "an approved Statement of Applicability version exists", "no Statement of Applicability version is approved")
-	for _, id := range []string{"internal_audit", "management_review", "corrective_actions"} {
-		set(id, Open, "not recorded yet: the audit programme arrives in a later release")
+	prog, err := src.AuditProgramme(ctx, orgID)
+	if err != nil {
+		return in, err
+	}
+	standing := prog.Standing(cat.ID, today)
+	for id, v := range map[string]audit.Verdict{"internal_audit": standing.InternalAudit(today),
+		"management_review": standing.ManagementReview(today), "corrective_actions": standing.CorrectiveActions()} {
+		set(id, Status(v.Status), v.Detail)
 	}
 	// The policy and the implemented-controls checks read the SoA rows.
 	approvedNow := in.Checks["soa_approved"].Status == Met

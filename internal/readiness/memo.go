@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/control"
 	"github.com/annexa-dev/annexa/internal/impact"
@@ -23,6 +24,7 @@ type memo struct {
 	risks map[string]risk.Stats
 	ass   map[string]impact.Stats
 	ctrls []control.Control
+	prog  *audit.Programme
 }
 
 func remember(src DashboardSource) *memo {
@@ -105,4 +107,17 @@ func (m *memo) AllControls(ctx context.Context, orgID string) ([]control.Control
 		m.ctrls = c
 	}
 	return m.ctrls, nil
+}
+
+func (m *memo) AuditProgramme(ctx context.Context, orgID string) (audit.Programme, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.prog == nil {
+		p, err := m.DashboardSource.AuditProgramme(ctx, orgID)
+		if err != nil {
+			return p, err
+		}
+		m.prog = &p
+	}
+	return *m.prog, nil
 }
