@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/catalog"
@@ -43,6 +44,64 @@ type DemoProgramme struct {
 	SoA         []DemoSoA       `json:"soa"`
 	Risks       []DemoRisk      `json:"risks"`
 	Assessments []DemoAssesment `json:"assessments"`
+	Audits      []DemoAudit     `json:"audits"`
+	Reviews     []DemoReview    `json:"management_reviews"`
+}
+
+// DemoAudit is an internal audit taken as far as its status says (planned or completed), with
+// findings and the corrective actions answering them.
+type DemoAudit struct {
+	Title      string        `json:"title"`
+	Kind       audit.Kind    `json:"kind"`
+	Standards  []string      `json:"standards"`
+	Scope      string        `json:"scope"`
+	Lead       string        `json:"lead"`
+	StartDays  int           `json:"start_days"`
+	EndDays    int           `json:"end_days"`
+	Status     audit.Status  `json:"status"`
+	Conclusion string        `json:"conclusion,omitempty"`
+	Findings   []DemoFinding `json:"findings,omitempty"`
+}
+
+// DemoFinding is a finding with, for a nonconformity, its corrective action.
+type DemoFinding struct {
+	audit.NewFinding
+	Action *DemoCorrectiveAction `json:"action,omitempty"`
+}
+
+// DemoCorrectiveAction is a corrective action taken as far as its status says: open,
+// implemented, or effective (checked by VerifiedBy).
+type DemoCorrectiveAction struct {
+	Title         string             `json:"title"`
+	Nonconformity string             `json:"nonconformity"`
+	Correction    string             `json:"correction"`
+	RootCause     string             `json:"root_cause"`
+	Owner         string             `json:"owner"`
+	DueDays       int                `json:"due_days"`
+	Status        audit.ActionStatus `json:"status"`
+	Actions       []struct {
+		Title   string `json:"title"`
+		Owner   string `json:"owner"`
+		DueDays int    `json:"due_days"`
+		Done    bool   `json:"done"`
+	} `json:"actions"`
+	VerifiedBy string `json:"verified_by,omitempty"`
+	VerifyNote string `json:"verify_note,omitempty"`
+}
+
+// DemoReview is a management review's minutes, approved when ApprovedBy is set.
+type DemoReview struct {
+	Title      string            `json:"title"`
+	HeldDays   int               `json:"held_days"`
+	Standards  []string          `json:"standards"`
+	Attendees  []string          `json:"attendees"`
+	Inputs     map[string]string `json:"inputs"`
+	ApprovedBy string            `json:"approved_by,omitempty"`
+	Decisions  []struct {
+		Text    string `json:"text"`
+		Owner   string `json:"owner"`
+		DueDays int    `json:"due_days"`
+	} `json:"decisions"`
 }
 
 // DemoControl is one of the organisation's own controls; links are catalog:item.
@@ -256,6 +315,18 @@ func loadDemoProgramme(ctx context.Context, db *store.DB, fsys fs.FS, orgID stri
 		}
 	}
 
+	// The audit programme: audits with their findings and corrective actions, then reviews.
+	for _, a := range d.Audits {
+		if err := loadDemoAudit(ctx, db, lib, orgID, a, person, days); err != nil {
+			return false, fmt.Errorf("demo audit %q: %w", a.Title, err)
+		}
+	}
+	for _, r := range d.Reviews {
+		if err := loadDemoReview(ctx, db, orgID, r, person, days); err != nil {
+			return false, fmt.Errorf("demo management review %q: %w", r.Title, err)
+		}
+	}
+
 	// The Statements of Applicability, last: they freeze the controls and evidence above.
 	if _, err := db.UpdateSoASettings(ctx, orgID, soa.SettingsPatch{FourEyes: ptrTo(true)}, nil, demoActor); err != nil {
 		return false, err
@@ -269,6 +340,88 @@ func loadDemoProgramme(ctx context.Context, db *store.DB, fsys fs.FS, orgID stri
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+func loadDemoAudit(ctx context.Context, db *store.DB, lib *catalog.Library, orgID string, d DemoAudit, person func(string) (auth.Member, error), days func(int) string) error {
+	lead, err := person(d.Lead)
+	if err != nil {
+		return err
+	}
+	as := demoAs(lead)
+	a, err := db.CreateAudit(ctx, orgID, audit.Input{Title: &d.Title, Kind: &d.Kind, Standards: &d.Standards, Scope: &d.Scope,
+		LeadAuditorID: &lead.ID, PlannedStart: ptrTo(days(d.StartDays)), PlannedEnd: ptrTo(days(d.EndDays))}, as)
+	if err != nil || d.Status == audit.Planned {
+		return err
+	}
+	if a, err = db.UpdateAudit(ctx, orgID, a.ID, audit.Input{Status: ptrTo(audit.InProgress)}, nil, as); err != nil {
+		return err
+	}
+	for _, f := range d.Findings {
+		var found audit.Finding
+		if a, found, err = db.AddFinding(ctx, orgID, a.ID, f.NewFinding, lib, nil, as); err != nil {
+			return fmt.Errorf("finding on %s: %w", f.Requirement, err)
+		}
+		if f.Action != nil {
+			if err := loadDemoCorrectiveAction(ctx, db, orgID, a.ID, found.ID, *f.Action, person, days); err != nil {
+				return fmt.Errorf("corrective action %q: %w", f.Action.Title, err)
+			}
+		}
+	}
+	_, err = db.UpdateAudit(ctx, orgID, a.ID, audit.Input{Status: &d.Status, Conclusion: &d.Conclusion, CompletedOn: ptrTo(days(d.EndDays))}, nil, as)
+	return err
+}
+
+func loadDemoCorrectiveAction(ctx context.Context, db *store.DB, orgID, auditID, findingID string, d DemoCorrectiveAction, person func(string) (auth.Member, error), days func(int) string) error {
+	owner, err := person(d.Owner)
+	if err != nil {
+		return err
+	}
+	var actions []risk.Action
+	for _, a := range d.Actions {
+		o, err := person(a.Owner)
+		if err != nil {
+			return err
+		}
+		actions = append(actions, risk.Action{Title: a.Title, OwnerID: o.ID, Due: days(a.DueDays), Done: a.Done})
+	}
+	in := audit.ActionInput{Title: &d.Title, AuditID: &auditID, FindingID: &findingID, Nonconformity: &d.Nonconformity, Correction: &d.Correction,
+		RootCause: &d.RootCause, OwnerID: &owner.ID, DueOn: ptrTo(days(d.DueDays)), Actions: &actions}
+	c, err := db.CreateCorrectiveAction(ctx, orgID, in, demoAs(owner))
+	if err != nil || d.Status == audit.ActionOpen {
+		return err
+	}
+	if c, err = db.UpdateCorrectiveAction(ctx, orgID, c.ID, audit.ActionInput{Status: ptrTo(audit.ActionImplemented)}, nil, demoAs(owner)); err != nil || d.Status == audit.ActionImplemented {
+		return err
+	}
+	checker, err := person(d.VerifiedBy)
+	if err != nil {
+		return err
+	}
+	_, err = db.VerifyCorrectiveAction(ctx, orgID, c.ID, audit.Check{Effective: true, Note: d.VerifyNote},
+		auth.Principal{UserID: checker.ID, Email: checker.Email, OrgID: orgID, Role: checker.Role}, nil, demoAs(checker))
+	return err
+}
+
+func loadDemoReview(ctx context.Context, db *store.DB, orgID string, d DemoReview, person func(string) (auth.Member, error), days func(int) string) error {
+	var decisions []audit.Decision
+	for _, x := range d.Decisions {
+		o, err := person(x.Owner)
+		if err != nil {
+			return err
+		}
+		decisions = append(decisions, audit.Decision{Text: x.Text, OwnerID: o.ID, Due: days(x.DueDays)})
+	}
+	r, err := db.CreateManagementReview(ctx, orgID, audit.ReviewInput{Title: &d.Title, HeldOn: ptrTo(days(d.HeldDays)), Standards: &d.Standards,
+		Attendees: &d.Attendees, Inputs: &d.Inputs, Decisions: &decisions}, demoActor)
+	if err != nil || d.ApprovedBy == "" {
+		return err
+	}
+	by, err := person(d.ApprovedBy)
+	if err != nil {
+		return err
+	}
+	_, err = db.ApproveManagementReview(ctx, orgID, r.ID, auth.Principal{UserID: by.ID, Email: by.Email, OrgID: orgID, Role: by.Role}, nil, demoAs(by))
+	return err
+}
 
 func loadDemoEvidence(ctx context.Context, db *store.DB, fsys fs.FS, orgID string, e DemoEvidence, byRef map[string]string, days func(int) string, actor auditlog.Actor) error {
 	id, ok := byRef[e.Control]

@@ -16,6 +16,7 @@ import (
 	"github.com/annexa-dev/annexa/catalogs"
 	"github.com/annexa-dev/annexa/internal/aiact"
 	"github.com/annexa-dev/annexa/internal/app"
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/control"
@@ -332,5 +333,34 @@ func TestDemoCarryOver(t *testing.T) {
 	}
 	if rep.Percent < 40 || rep.Percent >= 100 || rep.NotApplicable != 2 {
 		t.Errorf("demo ISO 27001 readiness %.1f%%, %d excluded", rep.Percent, rep.NotApplicable)
+	}
+	// The ISO 27001 programme has audited, reviewed and corrected within the year; ISO 42001
+	// has only its first combined audit planned.
+	checks := map[string]map[string]readiness.Status{
+		"iso27001-2022": {"internal_audit": readiness.Met, "management_review": readiness.Met, "corrective_actions": readiness.Met},
+		"iso42001-2023": {"internal_audit": readiness.Partial, "management_review": readiness.Open, "corrective_actions": readiness.Open},
+	}
+	for cat, want := range checks {
+		c, _ := lib.Catalog(cat)
+		in, err := readiness.Gather(bg, db, o.ID, c, lib, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, status := range want {
+			if got := in.Checks[id]; got.Status != status {
+				t.Errorf("%s %s is %s (%s), want %s", cat, id, got.Status, got.Detail, status)
+			}
+		}
+	}
+	prog, err := db.AuditProgramme(bg, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := prog.Standing("iso27001-2022", time.Now().UTC().Format(time.DateOnly))
+	if st.Nonconformities != 3 || st.Unanswered != 0 || st.ActionsEffective != 1 || st.ActionsUnchecked != 1 || st.ActionsOpen != 1 || st.AuditsUnderway != 1 {
+		t.Errorf("demo ISO 27001 audit programme: %+v", st)
+	}
+	if len(prog.Reviews) != 1 || prog.Reviews[0].Status != audit.ReviewApproved {
+		t.Errorf("demo management reviews: %+v", prog.Reviews)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/aiact"
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/catalog"
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/impact"
@@ -58,6 +59,9 @@ type Dashboard struct {
 	HeatMap     risk.HeatMap      `json:"heat_map"`
 	Assessments impact.Stats      `json:"assessments"`
 	Evidence    evidence.Stats    `json:"evidence"`
+	// AuditProgramme is where internal audits, corrective actions and management reviews
+	// stand, one entry per standard in Standards' order.
+	AuditProgramme []audit.Standing `json:"audit_programme"`
 }
 
 // Standards are the standards the dashboard reports readiness for.
@@ -117,6 +121,13 @@ func BuildDashboard(ctx context.Context, store DashboardSource, orgID string, li
 	}
 	if d.Evidence, err = src.EvidenceStats(ctx, orgID, now); err != nil {
 		return d, err
+	}
+	prog, err := src.AuditProgramme(ctx, orgID)
+	if err != nil {
+		return d, err
+	}
+	for _, id := range Standards {
+		d.AuditProgramme = append(d.AuditProgramme, prog.Standing(id, today))
 	}
 	return d, nil
 }
