@@ -364,3 +364,42 @@ func TestDemoCarryOver(t *testing.T) {
 		t.Errorf("demo management reviews: %+v", prog.Reviews)
 	}
 }
+
+// TestDemoReviewPack: the pack for the next ISO 27001 review starts from the last approved one
+// and, asked for the whole year, finds both audits and their three nonconformities.
+func TestDemoReviewPack(t *testing.T) {
+	db := storetest.Open(t, storetest.Engines()[0])
+	if _, err := app.LoadDemo(bg, db, app.DemoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := db.OrganisationByName(bg, "Demo: Northwind Components")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := catalog.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	p, err := readiness.BuildReviewPack(bg, db, o.ID, lib, now, []string{"iso27001-2022"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SinceReview != "ISMS management review 2026" || p.Since != now.AddDate(0, 0, -30).UTC().Format(time.DateOnly) {
+		t.Fatalf("pack starts %s from %q", p.Since, p.SinceReview)
+	}
+	if len(p.Topics["previous_actions"]) != 3 || !strings.Contains(p.Topics["audit_results"][0], "No internal audit") {
+		t.Fatalf("pack since the last review: %q / %q", p.Topics["previous_actions"], p.Topics["audit_results"])
+	}
+	year, err := readiness.BuildReviewPack(bg, db, o.ID, lib, now, []string{"iso27001-2022"}, now.AddDate(-1, 0, 0).Format(time.DateOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(year.Topics["audit_results"]) != 2 || !strings.HasPrefix(year.Topics["nonconformities"][0], "0 major and 3 minor") ||
+		len(year.Topics["improvement"]) != 1 || len(year.Topics["interested_parties"]) != 0 || len(year.Topics["risk"]) != 2 {
+		t.Fatalf("pack over the year: %q", year.Topics)
+	}
+	if _, err := readiness.BuildReviewPack(bg, db, o.ID, lib, now, []string{"iso9001"}, "yesterday"); err == nil {
+		t.Fatal("a pack for an unknown standard and a bad date")
+	}
+}
