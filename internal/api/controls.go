@@ -509,9 +509,8 @@ func (s *Server) patchSoASettings(c *Call) (any, error) {
 }
 
 // CheckEvidenceTarget makes sure a record evidence is attached to exists in the
-// organisation: controls, AI systems, risks and impact assessments in the database,
-// requirements in the catalogs the organisation sees. Audits are accepted by id until the
-// audit programme is part of this build.
+// organisation: controls, AI systems, risks, impact assessments and audits in the database,
+// requirements in the catalogs the organisation sees.
 func CheckEvidenceTarget(ctx context.Context, db *store.DB, v *catalog.View, orgID string, a evidence.Attachment) error {
 	switch a.RecordType {
 	case evidence.ToRequirement:
@@ -522,7 +521,7 @@ func CheckEvidenceTarget(ctx context.Context, db *store.DB, v *catalog.View, org
 		if _, err := v.Item(l.Catalog, l.Item); err != nil {
 			return invalidField("record_id", "names "+l.Catalog+" "+strconv.Quote(l.Item)+", which does not exist")
 		}
-	case evidence.ToControl, evidence.ToAISystem, evidence.ToRisk, evidence.ToImpactAssessment:
+	case evidence.ToControl, evidence.ToAISystem, evidence.ToRisk, evidence.ToImpactAssessment, evidence.ToAudit:
 		ok, err := db.RecordExists(ctx, orgID, a.RecordType, a.RecordID)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/aiact"
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/auditlog"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/impact"
@@ -48,6 +49,11 @@ var enumValues = map[reflect.Type][]string{
 	reflect.TypeFor[impact.EffectKind]():           strs(impact.EffectKinds),
 	reflect.TypeFor[impact.ResidualLevel]():        strs(impact.ResidualLevels),
 	reflect.TypeFor[impact.DueSource]():            strs(impact.DueSources),
+	reflect.TypeFor[audit.Kind]():                  strs(audit.Kinds),
+	reflect.TypeFor[audit.Status]():                strs(audit.Statuses),
+	reflect.TypeFor[audit.FindingKind]():           strs(audit.FindingKinds),
+	reflect.TypeFor[audit.ActionStatus]():          strs(audit.ActionStatuses),
+	reflect.TypeFor[audit.ReviewStatus]():          strs(audit.ReviewStatuses),
 }
 
 // unknownAllowed are the enums whose empty value means "not recorded yet" in a response.

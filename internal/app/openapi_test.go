@@ -121,6 +121,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	addImpactCalls(t, s, tn, bodies, ids, query)
 	addControlCalls(t, s, tn, bodies, ids, query, headers)
 	addRiskCalls(t, s, tn, bodies, ids, query)
+	addAuditCalls(t, s, tn, bodies, ids)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern
 		path := rt.Pattern

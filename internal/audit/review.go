@@ -67,6 +67,9 @@ const (
 	ReviewApproved ReviewStatus = "approved"
 )
 
+// ReviewStatuses lists every status in lifecycle order.
+var ReviewStatuses = []ReviewStatus{ReviewDraft, ReviewApproved}
+
 // Decision is one output of a management review (clause 9.3.3): a decision on improvement or
 // on a change to the management system, with who acts and by when.
 type Decision struct {

@@ -66,7 +66,9 @@ func BuildReviewPack(ctx context.Context, src DashboardSource, orgID string, lib
 	for _, t := range topics {
 		p.Topics[t.ID] = []string{}
 	}
-	add := func(topic, format string, args ...any) { p.Topics[topic] = append(p.Topics[topic], fmt.Sprintf(format, args...)) }
+	add := func(topic, format string, args ...any) {
+		p.Topics[topic] = append(p.Topics[topic], fmt.Sprintf(format, args...))
+	}
 
 	var last *audit.Review
 	for i, r := range prog.Reviews {

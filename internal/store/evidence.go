@@ -546,11 +546,10 @@ func (db *DB) relink(ctx context.Context, orgID, id string, a evidence.Attachmen
 
 // RecordExists reports whether a record evidence may attach to exists in the organisation,
 // for the record types this store holds (controls, AI systems, risks, impact assessment
-// versions). Requirements are checked
-// against the catalogs by the caller.
+// versions, audits). Requirements are checked against the catalogs by the caller.
 func (db *DB) RecordExists(ctx context.Context, orgID string, rt evidence.RecordType, id string) (bool, error) {
 	table := map[evidence.RecordType]string{evidence.ToControl: "controls", evidence.ToAISystem: "ai_systems",
-		evidence.ToRisk: "risks", evidence.ToImpactAssessment: "impact_assessments"}[rt]
+		evidence.ToRisk: "risks", evidence.ToImpactAssessment: "impact_assessments", evidence.ToAudit: "audits"}[rt]
 	if table == "" {
 		return false, fmt.Errorf("no table for %s", rt)
 	}

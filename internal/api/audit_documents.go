@@ -1,0 +1,155 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/annexa-dev/annexa/internal/audit"
+	"github.com/annexa-dev/annexa/internal/auth"
+	"github.com/annexa-dev/annexa/internal/catalog"
+	"github.com/annexa-dev/annexa/internal/readiness"
+	"github.com/annexa-dev/annexa/internal/report"
+	"github.com/annexa-dev/annexa/internal/store"
+)
+
+// The audit programme's documents: the internal audit report and the management review
+// minutes as PDF, and the pack of facts for the next review.
+
+func (s *Server) auditDocumentRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/audits/{id}/report", Tag: "Audits",
+			Summary:    "The internal audit report as PDF: plan, scope, lead auditor, conclusion, every finding with the requirement's title, and the corrective action answering each nonconformity; marked a draft until the audit is completed",
+			Permission: auth.ReadRecords, Params: []Param{idParam("audit")}, Produces: []string{"application/pdf"}, Handle: s.auditReport},
+		{Method: "GET", Pattern: "/api/v1/management-reviews/{id}/minutes", Tag: "Management reviews",
+			Summary:    "The minutes as PDF: attendees, what was considered on every input topic, decisions with owners and dates, and the approval (or that they are a draft)",
+			Permission: auth.ReadRecords, Params: []Param{idParam("management review")}, Produces: []string{"application/pdf"}, Handle: s.reviewMinutes},
+		{Method: "GET", Pattern: "/api/v1/management-reviews/pack", Tag: "Management reviews",
+			Summary:    "What the records say on each input topic since the last approved review (or over a year): previous decisions, EU AI Act dates ahead, nonconformities and corrective actions, audit results, readiness, evidence, assessments, risks, improvement opportunities",
+			Permission: auth.ReadRecords, Params: []Param{
+				{Name: "standards", In: "query", Description: "comma-separated: iso27001-2022, iso42001-2023 (both when absent)"},
+				{Name: "since", In: "query", Description: "YYYY-MM-DD; the last approved review's date when absent, or a year ago without one"},
+			}, Response: readiness.ReviewPack{}, Handle: s.reviewPack},
+	}
+}
+
+// PeopleNames prints the organisation's people by user id: name and address, or the address
+// alone; someone no longer in the organisation prints as such rather than as an id.
+func PeopleNames(ctx context.Context, db *store.DB, orgID string) (audit.Names, error) {
+	byID := map[string]string{}
+	page := store.PageRequest{Limit: store.MaxLimit}
+	for {
+		pg, err := db.Members(ctx, orgID, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range pg.Items {
+			byID[m.ID] = m.Email
+			if m.Name != "" {
+				byID[m.ID] = m.Name + " <" + m.Email + ">"
+			}
+		}
+		if pg.NextCursor == "" {
+			break
+		}
+		page.Cursor = pg.NextCursor
+	}
+	return func(id string) string {
+		if id == "" {
+			return ""
+		}
+		if n, ok := byID[id]; ok {
+			return n
+		}
+		return "a former member"
+	}, nil
+}
+
+// AuditReport renders an audit's report.
+func AuditReport(ctx context.Context, db *store.DB, lib *catalog.Library, orgID, id string) (*Download, error) {
+	a, err := db.Audit(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	actions, err := db.CorrectiveActions(ctx, orgID, audit.ActionFilter{AuditID: id}, store.PageRequest{Limit: store.MaxLimit})
+	if err != nil {
+		return nil, err
+	}
+	o, err := db.Organisation(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	names, err := PeopleNames(ctx, db, orgID)
+	if err != nil {
+		return nil, err
+	}
+	data, err := report.PDF(audit.ReportDocument(a, actions.Items, o.Name, lib, names, a.UpdatedAt))
+	if err != nil {
+		return nil, err
+	}
+	return &Download{Name: fileName("audit-report", a.Title, a.PlannedStart), ContentType: "application/pdf", Data: data, ETag: fmt.Sprintf(`"a%d"`, a.Version)}, nil
+}
+
+// ReviewMinutes renders a management review's minutes.
+func ReviewMinutes(ctx context.Context, db *store.DB, orgID, id string) (*Download, error) {
+	r, err := db.ManagementReview(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := db.Organisation(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	names, err := PeopleNames(ctx, db, orgID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := audit.MinutesDocument(r, o.Name, names, r.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	data, err := report.PDF(d)
+	if err != nil {
+		return nil, err
+	}
+	return &Download{Name: fileName("management-review", r.Title, r.HeldOn), ContentType: "application/pdf", Data: data, ETag: fmt.Sprintf(`"r%d"`, r.Version)}, nil
+}
+
+// fileName makes a safe download name from a record's title: lowercase letters, digits and dashes.
+func fileName(kind, title, date string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	slug := strings.Trim(b.String(), "-")
+	if len(slug) > 60 {
+		slug = strings.Trim(slug[:60], "-")
+	}
+	return strings.Trim(kind+"-"+date+"-"+slug, "-") + ".pdf"
+}
+
+func (s *Server) auditReport(c *Call) (any, error) {
+	return AuditReport(c.R.Context(), s.db, s.catalogs.Builtin(), c.Principal.OrgID, c.R.PathValue("id"))
+}
+
+func (s *Server) reviewMinutes(c *Call) (any, error) {
+	return ReviewMinutes(c.R.Context(), s.db, c.Principal.OrgID, c.R.PathValue("id"))
+}
+
+func (s *Server) reviewPack(c *Call) (any, error) {
+	q := c.R.URL.Query()
+	standards := audit.Standards
+	if v := strings.TrimSpace(q.Get("standards")); v != "" {
+		standards = strings.Split(v, ",")
+	}
+	return readiness.BuildReviewPack(c.R.Context(), s.db, c.Principal.OrgID, s.catalogs.Builtin(), time.Now(), standards, q.Get("since"))
+}
+
