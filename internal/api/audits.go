@@ -34,7 +34,7 @@ func (s *Server) auditRoutes() []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/audits", Tag: "Audits", Summary: "The internal audit programme, latest planned start first",
 			Permission: auth.ReadRecords, Params: append([]Param{
-				{Name: "status", In: "query", Description: "planned, in_progress, completed or cancelled"},
+				{Name: "status", In: "query", Description: "planned, in_progress, completed or cancelled; underway for planned and in progress"},
 				{Name: "standard", In: "query", Description: "only audits covering iso27001-2022 or iso42001-2023"},
 			}, pageParams...), Response: AuditPage{}, Handle: s.listAudits},
 		{Method: "POST", Pattern: "/api/v1/audits", Tag: "Audits",
@@ -59,6 +59,7 @@ func (s *Server) auditRoutes() []Route {
 			Permission: auth.ReadRecords, Params: append([]Param{
 				{Name: "status", In: "query", Description: "open, implemented or effective"},
 				{Name: "audit_id", In: "query", Description: "only the actions answering findings of this audit"},
+				{Name: "standard", In: "query", Description: "iso27001-2022 or iso42001-2023: the actions of its audits' findings and those raised outside audits"},
 				{Name: "overdue", In: "query", Type: "boolean", Description: "true: only open actions past their due date; false or absent: all"},
 			}, pageParams...), Response: CorrectiveActionPage{}, Handle: s.listCorrectiveActions},
 		{Method: "POST", Pattern: "/api/v1/corrective-actions", Tag: "Corrective actions",
@@ -104,7 +105,8 @@ func (s *Server) listAudits(c *Call) (any, error) {
 		return nil, err
 	}
 	q := c.R.URL.Query()
-	f := audit.Filter{Status: audit.Status(q.Get("status")), Standard: q.Get("standard")}
+	f := audit.ParseStatusFilter(q.Get("status"))
+	f.Standard = q.Get("standard")
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -179,7 +181,7 @@ func (s *Server) listCorrectiveActions(c *Call) (any, error) {
 		return nil, err
 	}
 	q := c.R.URL.Query()
-	f := audit.ActionFilter{Status: audit.ActionStatus(q.Get("status")), AuditID: q.Get("audit_id")}
+	f := audit.ActionFilter{Status: audit.ActionStatus(q.Get("status")), AuditID: q.Get("audit_id"), Standard: q.Get("standard")}
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

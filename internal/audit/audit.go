@@ -340,14 +340,27 @@ func (n NewFinding) Finding(id string, at time.Time) Finding {
 
 // Filter selects audits.
 type Filter struct {
-	Status   Status
+	Status Status
+	// Underway keeps planned and in-progress audits, as the programme's standing counts them.
+	Underway bool
 	Standard string
+}
+
+// UnderwayFilter is the status filter's word for Filter.Underway, in query strings.
+const UnderwayFilter = "underway"
+
+// ParseStatusFilter reads a status filter, where "underway" means planned or in progress.
+func ParseStatusFilter(s string) Filter {
+	if s == UnderwayFilter {
+		return Filter{Underway: true}
+	}
+	return Filter{Status: Status(s)}
 }
 
 // Validate checks the enumerated filters.
 func (f Filter) Validate() error {
 	var v fault.Validation
-	v.Check(f.Status != "" && !f.Status.Valid(), "status", "must be one of planned, in_progress, completed, cancelled")
+	v.Check(f.Status != "" && !f.Status.Valid(), "status", "must be one of planned, in_progress, completed, cancelled, underway")
 	v.Check(f.Standard != "" && !slices.Contains(Standards, f.Standard), "standard", "must be %s", strings.Join(Standards, " or "))
 	return v.Err()
 }

@@ -204,11 +204,15 @@ type ActionFilter struct {
 	AuditID string
 	Overdue bool
 	Today   string
+	// Standard keeps the actions concerning a standard as its standing counts them: those of
+	// its audits' findings and those raised outside audits.
+	Standard string
 }
 
 // Validate checks the enumerated filters.
 func (f ActionFilter) Validate() error {
 	var v fault.Validation
 	v.Check(f.Status != "" && !f.Status.Valid(), "status", "must be one of open, implemented, effective")
+	v.Check(f.Standard != "" && !slices.Contains(Standards, f.Standard), "standard", "must be %s", strings.Join(Standards, " or "))
 	return v.Err()
 }

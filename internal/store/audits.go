@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,28 +47,13 @@ func decodeJSONColumns(id string, pairs ...any) error {
 	return nil
 }
 
-func readAudit(ctx context.Context, q querier, orgID, id string) (audit.Audit, error) {
-	a, err := scanInternalAudit(q.QueryRowContext(ctx, `SELECT `+internalAuditColumns+` FROM audits WHERE org_id = $1 AND id = $2`, orgID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fault.NotFoundf("audit", id)
-	}
-	if err != nil {
-		return a, fmt.Errorf("read audit: %w", err)
-	}
-	return a, nil
-}
+var audits = versionedTable[audit.Audit]{table: "audits", columns: internalAuditColumns, writeColumns: internalAuditWriteColumns,
+	kind: "audit", recordType: "audit", scan: scanInternalAudit, args: auditArgs,
+	id:    func(a audit.Audit) string { return a.ID },
+	stamp: func(a *audit.Audit, v int64, at time.Time) { a.Version, a.UpdatedAt = v, at }}
 
-func (db *DB) queryAudits(ctx context.Context, q string, args ...any) ([]audit.Audit, error) {
-	var out []audit.Audit
-	err := scanEach(ctx, db.r, q, args, func(rows *sql.Rows) error {
-		a, err := scanInternalAudit(rows)
-		out = append(out, a)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list audits: %w", err)
-	}
-	return out, nil
+func readAudit(ctx context.Context, q querier, orgID, id string) (audit.Audit, error) {
+	return audits.read(ctx, q, orgID, id)
 }
 
 // Audits lists the organisation's audits, latest planned start first.
@@ -79,34 +61,25 @@ func (db *DB) Audits(ctx context.Context, orgID string, f audit.Filter, page Pag
 	if err := f.Validate(); err != nil {
 		return Page[audit.Audit]{}, err
 	}
-	page = page.normalise()
 	c := newConditions("org_id = $1", orgID)
 	if f.Status != "" {
 		c.add("status = ?", string(f.Status))
 	}
+	if f.Underway {
+		c.add("status IN ('planned', 'in_progress')")
+	}
 	if f.Standard != "" {
-		// Standards are a sorted JSON array of ids that never contain quotes.
-		c.add("standards LIKE ?", `%"`+f.Standard+`"%`)
+		c.add("standards LIKE ?", standardPattern(f.Standard))
 	}
-	if k := page.cursorKey(); k != "" {
-		start, id, ok := strings.Cut(k, "\x00")
-		if !ok {
-			return Page[audit.Audit]{}, fault.New(fault.Invalid, "bad cursor")
-		}
-		c.add("(planned_start < ? OR (planned_start = ? AND id > ?))", start, start, id)
-	}
-	args := append(c.args, page.Limit+1)
-	items, err := db.queryAudits(ctx, `SELECT `+internalAuditColumns+` FROM audits WHERE `+c.sql()+
-		` ORDER BY planned_start DESC, id LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return Page[audit.Audit]{}, err
-	}
-	return finish(items, page.Limit, func(a audit.Audit) string { return a.PlannedStart + "\x00" + a.ID }), nil
+	return audits.page(ctx, db.r, c, "planned_start", true, page, func(a audit.Audit) string { return a.PlannedStart })
 }
+
+// standardPattern matches a standard in a JSON array of standard ids, which never contain quotes.
+func standardPattern(id string) string { return `%"` + id + `"%` }
 
 // AllAudits returns every audit of the organisation, for readiness and the programme's figures.
 func (db *DB) AllAudits(ctx context.Context, orgID string) ([]audit.Audit, error) {
-	return db.queryAudits(ctx, `SELECT `+internalAuditColumns+` FROM audits WHERE org_id = $1 ORDER BY planned_start DESC, id`, orgID)
+	return audits.query(ctx, db.r, `org_id = $1 ORDER BY planned_start DESC, id`, orgID)
 }
 
 // Audit returns one of the organisation's audits.
@@ -170,43 +143,12 @@ func (db *DB) CreateAudit(ctx context.Context, orgID string, in audit.Input, act
 		if err := checkAudit(ctx, tx, audit.Audit{}, a, today(t)); err != nil {
 			return err
 		}
-		args := append([]any{a.ID, a.OrgID}, auditArgs(a)...)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audits (id, org_id, `+internalAuditWriteColumns+`) VALUES (`+placeholders(1, len(args))+`)`, args...); err != nil {
-			return fmt.Errorf("insert audit: %w", err)
-		}
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Create, RecordType: "audit", RecordID: a.ID, After: a})
+		return audits.insert(ctx, tx, orgID, a.ID, a, actor)
 	})
 	return a, err
 }
 
 func today(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
-// editAudit reads an audit in the write transaction, checks the caller's version, lets edit
-// build the new audit, stores it as the next version and audits the change.
-func (db *DB) editAudit(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor, edit func(tx *sql.Tx, before audit.Audit, t time.Time) (audit.Audit, error)) (audit.Audit, error) {
-	var out audit.Audit
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		before, err := readAudit(ctx, tx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if ifVersion != nil && *ifVersion != before.Version {
-			return staleVersion("audit", before.Version)
-		}
-		t := now()
-		after, err := edit(tx, before, t)
-		if err != nil {
-			return err
-		}
-		after.Version, after.UpdatedAt = before.Version+1, t
-		if err := updateVersioned(ctx, tx, "audits", internalAuditWriteColumns, auditArgs(after), orgID, id, before.Version, "audit"); err != nil {
-			return err
-		}
-		out = after
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "audit", RecordID: id, Before: before, After: after})
-	})
-	return out, err
-}
 
 // UpdateAudit changes an audit that is not yet completed or cancelled, and moves it through
 // its lifecycle.
@@ -214,7 +156,7 @@ func (db *DB) UpdateAudit(ctx context.Context, orgID, id string, in audit.Input,
 	if err := in.Validate(false); err != nil {
 		return audit.Audit{}, err
 	}
-	return db.editAudit(ctx, orgID, id, ifVersion, actor, func(tx *sql.Tx, before audit.Audit, t time.Time) (audit.Audit, error) {
+	return audits.edit(ctx, db, orgID, id, ifVersion, actor, func(tx *sql.Tx, before audit.Audit, t time.Time) (audit.Audit, error) {
 		after := in.Apply(before)
 		return after, checkAudit(ctx, tx, before, after, today(t))
 	})
@@ -223,7 +165,7 @@ func (db *DB) UpdateAudit(ctx context.Context, orgID, id string, in audit.Input,
 // AddFinding records a finding on an audit in progress.
 func (db *DB) AddFinding(ctx context.Context, orgID, auditID string, nf audit.NewFinding, reqs audit.Requirements, ifVersion *int64, actor auditlog.Actor) (audit.Audit, audit.Finding, error) {
 	var f audit.Finding
-	a, err := db.editAudit(ctx, orgID, auditID, ifVersion, actor, func(_ *sql.Tx, before audit.Audit, t time.Time) (audit.Audit, error) {
+	a, err := audits.edit(ctx, db, orgID, auditID, ifVersion, actor, func(_ *sql.Tx, before audit.Audit, t time.Time) (audit.Audit, error) {
 		if err := nf.Check(before, reqs); err != nil {
 			return before, err
 		}
@@ -238,7 +180,7 @@ func (db *DB) AddFinding(ctx context.Context, orgID, auditID string, nf audit.Ne
 // DeleteFinding withdraws a finding recorded in error, while the audit is in progress and no
 // corrective action answers it.
 func (db *DB) DeleteFinding(ctx context.Context, orgID, auditID, findingID string, ifVersion *int64, actor auditlog.Actor) (audit.Audit, error) {
-	return db.editAudit(ctx, orgID, auditID, ifVersion, actor, func(tx *sql.Tx, before audit.Audit, _ time.Time) (audit.Audit, error) {
+	return audits.edit(ctx, db, orgID, auditID, ifVersion, actor, func(tx *sql.Tx, before audit.Audit, _ time.Time) (audit.Audit, error) {
 		if _, ok := before.Finding(findingID); !ok {
 			return before, fault.NotFoundf("finding", findingID)
 		}
@@ -269,20 +211,10 @@ func (db *DB) DeleteFinding(ctx context.Context, orgID, auditID, findingID strin
 
 // DeleteAudit removes a planned or cancelled audit; a started audit is a record and stays.
 func (db *DB) DeleteAudit(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		before, err := readAudit(ctx, tx, orgID, id)
-		if err != nil {
-			return err
+	return audits.remove(ctx, db, orgID, id, ifVersion, actor, func(a audit.Audit) error {
+		if a.Status != audit.Planned && a.Status != audit.Cancelled {
+			return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("the audit is %s: it is a record and stays; cancel a planned audit instead", a.Status)}
 		}
-		if ifVersion != nil && *ifVersion != before.Version {
-			return staleVersion("audit", before.Version)
-		}
-		if before.Status != audit.Planned && before.Status != audit.Cancelled {
-			return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("the audit is %s: it is a record and stays; cancel a planned audit instead", before.Status)}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM audits WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
-			return fmt.Errorf("delete audit: %w", err)
-		}
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Delete, RecordType: "audit", RecordID: id, Before: before})
+		return nil
 	})
 }

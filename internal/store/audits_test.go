@@ -124,6 +124,10 @@ func TestAuditLifecycleAndFindings(t *testing.T) {
 		if err != nil || len(pg.Items) != 1 || pg.Items[0].ID != a.ID {
 			t.Fatalf("audits of ISO/IEC 42001: %+v %v", pg, err)
 		}
+		pg, err = db.Audits(ctx, o.ID, audit.Filter{Underway: true}, store.PageRequest{})
+		if err != nil || len(pg.Items) != 1 || pg.Items[0].ID != annex.ID {
+			t.Fatalf("audits underway: %+v %v", pg, err)
+		}
 		pg, err = db.Audits(ctx, o.ID, audit.Filter{}, store.PageRequest{Limit: 1})
 		if err != nil || len(pg.Items) != 1 || pg.Items[0].ID != annex.ID || pg.NextCursor == "" {
 			t.Fatalf("first page, latest first: %+v %v", pg, err)
@@ -236,6 +240,31 @@ func TestCorrectiveActionLifecycle(t *testing.T) {
 		pg, err = db.CorrectiveActions(ctx, o.ID, audit.ActionFilter{AuditID: a.ID}, store.PageRequest{})
 		if err != nil || len(pg.Items) != 1 || pg.Items[0].ID != ca.ID {
 			t.Fatalf("actions of the audit: %+v %v", pg, err)
+		}
+		// Per standard: those of its audits' findings and those raised outside audits.
+		for std, want := range map[string]int{audit.ISO42001: 2, audit.ISO27001: 2} {
+			if pg, err := db.CorrectiveActions(ctx, o.ID, audit.ActionFilter{Standard: std}, store.PageRequest{}); err != nil || len(pg.Items) != want {
+				t.Fatalf("actions concerning %s: %d %v", std, len(pg.Items), err)
+			}
+		}
+		annexOnly, err := db.CreateAudit(ctx, o.ID, audit.Input{Title: ptr("Annex A 42001"), Kind: ptr(audit.AnnexA), Standards: &[]string{audit.ISO42001},
+			PlannedStart: ptr("2026-11-01"), PlannedEnd: ptr("2026-11-02")}, cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		annexOnly, _ = db.UpdateAudit(ctx, o.ID, annexOnly.ID, audit.Input{Status: ptr(audit.InProgress)}, nil, cli)
+		_, ncA, err := db.AddFinding(ctx, o.ID, annexOnly.ID, audit.NewFinding{Requirement: "iso42001-2023:A.6.2.4", Kind: audit.MinorNonconformity, Statement: "No verification records"}, lib, nil, cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateCorrectiveAction(ctx, o.ID, audit.ActionInput{Title: ptr("Keep verification records"), AuditID: ptr(annexOnly.ID), FindingID: ptr(ncA.ID),
+			Nonconformity: ptr("No records"), DueOn: ptr("2027-01-15")}, cli); err != nil {
+			t.Fatal(err)
+		}
+		for std, want := range map[string]int{audit.ISO42001: 3, audit.ISO27001: 2} {
+			if pg, err := db.CorrectiveActions(ctx, o.ID, audit.ActionFilter{Standard: std}, store.PageRequest{}); err != nil || len(pg.Items) != want {
+				t.Fatalf("actions concerning %s after an ISO 42001 Annex A finding: %d %v", std, len(pg.Items), err)
+			}
 		}
 		if err := db.DeleteCorrectiveAction(ctx, o.ID, late.ID, nil, cli); err != nil {
 			t.Fatalf("delete an open action: %v", err)

@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,42 +46,28 @@ func correctiveArgs(c audit.CorrectiveAction) []any {
 		c.DueOn, string(c.Status), mustJSON(c.Verifications), c.Version, c.CreatedAt, c.UpdatedAt}
 }
 
-func readCorrective(ctx context.Context, q querier, orgID, id string) (audit.CorrectiveAction, error) {
-	c, err := scanCorrective(q.QueryRowContext(ctx, `SELECT `+correctiveColumns+` FROM corrective_actions WHERE org_id = $1 AND id = $2`, orgID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fault.NotFoundf("corrective action", id)
-	}
-	if err != nil {
-		return c, fmt.Errorf("read corrective action: %w", err)
-	}
-	return c, nil
-}
-
-func (db *DB) queryCorrective(ctx context.Context, q string, args ...any) ([]audit.CorrectiveAction, error) {
-	var out []audit.CorrectiveAction
-	err := scanEach(ctx, db.r, q, args, func(rows *sql.Rows) error {
-		c, err := scanCorrective(rows)
-		out = append(out, c)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list corrective actions: %w", err)
-	}
-	return out, nil
-}
+var correctiveActions = versionedTable[audit.CorrectiveAction]{table: "corrective_actions", columns: correctiveColumns,
+	writeColumns: correctiveWriteColumns, kind: "corrective action", recordType: "corrective_action", scan: scanCorrective, args: correctiveArgs,
+	id: func(c audit.CorrectiveAction) string { return c.ID },
+	stamp: func(c *audit.CorrectiveAction, v int64, at time.Time) {
+		c.Version, c.UpdatedAt = v, at
+		c.Derive(today(at))
+	}}
 
 // CorrectiveActions lists the organisation's corrective actions, soonest due first.
 func (db *DB) CorrectiveActions(ctx context.Context, orgID string, f audit.ActionFilter, page PageRequest) (Page[audit.CorrectiveAction], error) {
 	if err := f.Validate(); err != nil {
 		return Page[audit.CorrectiveAction]{}, err
 	}
-	page = page.normalise()
 	c := newConditions("org_id = $1", orgID)
 	if f.Status != "" {
 		c.add("status = ?", string(f.Status))
 	}
 	if f.AuditID != "" {
 		c.add("audit_id = ?", f.AuditID)
+	}
+	if f.Standard != "" {
+		c.add("(audit_id = '' OR audit_id IN (SELECT id FROM audits WHERE org_id = ? AND standards LIKE ?))", orgID, standardPattern(f.Standard))
 	}
 	if f.Overdue {
 		t := f.Today
@@ -92,30 +76,17 @@ func (db *DB) CorrectiveActions(ctx context.Context, orgID string, f audit.Actio
 		}
 		c.add("status = 'open' AND due_on < ?", t)
 	}
-	if k := page.cursorKey(); k != "" {
-		due, id, ok := strings.Cut(k, "\x00")
-		if !ok {
-			return Page[audit.CorrectiveAction]{}, fault.New(fault.Invalid, "bad cursor")
-		}
-		c.add("(due_on > ? OR (due_on = ? AND id > ?))", due, due, id)
-	}
-	args := append(c.args, page.Limit+1)
-	items, err := db.queryCorrective(ctx, `SELECT `+correctiveColumns+` FROM corrective_actions WHERE `+c.sql()+
-		` ORDER BY due_on, id LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return Page[audit.CorrectiveAction]{}, err
-	}
-	return finish(items, page.Limit, func(c audit.CorrectiveAction) string { return c.DueOn + "\x00" + c.ID }), nil
+	return correctiveActions.page(ctx, db.r, c, "due_on", false, page, func(c audit.CorrectiveAction) string { return c.DueOn })
 }
 
 // AllCorrectiveActions returns every corrective action of the organisation, for readiness.
 func (db *DB) AllCorrectiveActions(ctx context.Context, orgID string) ([]audit.CorrectiveAction, error) {
-	return db.queryCorrective(ctx, `SELECT `+correctiveColumns+` FROM corrective_actions WHERE org_id = $1 ORDER BY due_on, id`, orgID)
+	return correctiveActions.query(ctx, db.r, `org_id = $1 ORDER BY due_on, id`, orgID)
 }
 
 // CorrectiveAction returns one corrective action.
 func (db *DB) CorrectiveAction(ctx context.Context, orgID, id string) (audit.CorrectiveAction, error) {
-	return readCorrective(ctx, db.r, orgID, id)
+	return correctiveActions.read(ctx, db.r, orgID, id)
 }
 
 // checkCorrective checks what a corrective action refers to: the finding it answers must be a
@@ -169,58 +140,9 @@ func (db *DB) CreateCorrectiveAction(ctx context.Context, orgID string, in audit
 		if err := checkCorrective(ctx, tx, audit.CorrectiveAction{OrgID: orgID}, c); err != nil {
 			return err
 		}
-		args := append([]any{c.ID, c.OrgID}, correctiveArgs(c)...)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO corrective_actions (id, org_id, `+correctiveWriteColumns+`) VALUES (`+placeholders(1, len(args))+`)`, args...); err != nil {
-			return fmt.Errorf("insert corrective action: %w", err)
-		}
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Create, RecordType: "corrective_action", RecordID: c.ID, After: c})
+		return correctiveActions.insert(ctx, tx, orgID, c.ID, c, actor)
 	})
 	return c, err
-}
-
-// editCorrective is the read, check-version, write, audit shape of every change.
-func (db *DB) editCorrective(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor, edit func(tx *sql.Tx, before audit.CorrectiveAction, t time.Time) (audit.CorrectiveAction, error)) (audit.CorrectiveAction, error) {
-	var out audit.CorrectiveAction
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		before, err := readCorrective(ctx, tx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if ifVersion != nil && *ifVersion != before.Version {
-			return staleVersion("corrective action", before.Version)
-		}
-		t := now()
-		after, err := edit(tx, before, t)
-		if err != nil {
-			return err
-		}
-		after.Version, after.UpdatedAt = before.Version+1, t
-		after.Derive(today(t))
-		if err := updateVersioned(ctx, tx, "corrective_actions", correctiveWriteColumns, correctiveArgs(after), orgID, id, before.Version, "corrective action"); err != nil {
-			return err
-		}
-		out = after
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "corrective_action", RecordID: id, Before: before, After: after})
-	})
-	return out, err
-}
-
-// updateVersioned writes every column of a record, provided it is still at oldVersion.
-func updateVersioned(ctx context.Context, tx *sql.Tx, table, columns string, args []any, orgID, id string, oldVersion int64, kind string) error {
-	sets := strings.Split(strings.ReplaceAll(columns, "\n\t", " "), ",")
-	for i := range sets {
-		sets[i] = strings.TrimSpace(sets[i]) + " = $" + strconv.Itoa(i+1)
-	}
-	n := len(sets)
-	res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+strings.Join(sets, ", ")+
-		fmt.Sprintf(` WHERE org_id = $%d AND id = $%d AND version = $%d`, n+1, n+2, n+3), append(args, orgID, id, oldVersion)...)
-	if err != nil {
-		return fmt.Errorf("update %s: %w", kind, err)
-	}
-	if k, _ := res.RowsAffected(); k != 1 {
-		return staleVersion(kind, oldVersion)
-	}
-	return nil
 }
 
 // UpdateCorrectiveAction changes a corrective action not yet checked effective.
@@ -228,7 +150,7 @@ func (db *DB) UpdateCorrectiveAction(ctx context.Context, orgID, id string, in a
 	if err := in.Validate(false); err != nil {
 		return audit.CorrectiveAction{}, err
 	}
-	return db.editCorrective(ctx, orgID, id, ifVersion, actor, func(tx *sql.Tx, before audit.CorrectiveAction, _ time.Time) (audit.CorrectiveAction, error) {
+	return correctiveActions.edit(ctx, db, orgID, id, ifVersion, actor, func(tx *sql.Tx, before audit.CorrectiveAction, _ time.Time) (audit.CorrectiveAction, error) {
 		after := in.Apply(before)
 		fillActionIDs(&after)
 		return after, checkCorrective(ctx, tx, before, after)
@@ -237,7 +159,7 @@ func (db *DB) UpdateCorrectiveAction(ctx context.Context, orgID, id string, in a
 
 // VerifyCorrectiveAction records an effectiveness check by someone other than the owner.
 func (db *DB) VerifyCorrectiveAction(ctx context.Context, orgID, id string, chk audit.Check, by auth.Principal, ifVersion *int64, actor auditlog.Actor) (audit.CorrectiveAction, error) {
-	return db.editCorrective(ctx, orgID, id, ifVersion, actor, func(_ *sql.Tx, before audit.CorrectiveAction, t time.Time) (audit.CorrectiveAction, error) {
+	return correctiveActions.edit(ctx, db, orgID, id, ifVersion, actor, func(_ *sql.Tx, before audit.CorrectiveAction, t time.Time) (audit.CorrectiveAction, error) {
 		return audit.Verify(before, audit.Verification{UserID: by.UserID, Email: by.Email, At: t, Effective: chk.Effective, Note: chk.Note})
 	})
 }
@@ -245,21 +167,11 @@ func (db *DB) VerifyCorrectiveAction(ctx context.Context, orgID, id string, chk 
 // DeleteCorrectiveAction removes an open corrective action never checked; one with a check is
 // part of the record.
 func (db *DB) DeleteCorrectiveAction(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		before, err := readCorrective(ctx, tx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if ifVersion != nil && *ifVersion != before.Version {
-			return staleVersion("corrective action", before.Version)
-		}
-		if before.Status != audit.ActionOpen || len(before.Verifications) > 0 {
+	return correctiveActions.remove(ctx, db, orgID, id, ifVersion, actor, func(c audit.CorrectiveAction) error {
+		if c.Status != audit.ActionOpen || len(c.Verifications) > 0 {
 			return &fault.Error{Code: fault.Conflict, Message: "the corrective action has been implemented or checked: it is a record and stays"}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM corrective_actions WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
-			return fmt.Errorf("delete corrective action: %w", err)
-		}
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Delete, RecordType: "corrective_action", RecordID: id, Before: before})
+		return nil
 	})
 }
 
@@ -294,58 +206,24 @@ func reviewArgs(r audit.Review) []any {
 		r.ApprovedBy, r.ApprovedEmail, approvedAt, r.Version, r.CreatedAt, r.UpdatedAt}
 }
 
-func readReview(ctx context.Context, q querier, orgID, id string) (audit.Review, error) {
-	r, err := scanReview(q.QueryRowContext(ctx, `SELECT `+reviewColumns+` FROM management_reviews WHERE org_id = $1 AND id = $2`, orgID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fault.NotFoundf("management review", id)
-	}
-	if err != nil {
-		return r, fmt.Errorf("read management review: %w", err)
-	}
-	return r, nil
-}
-
-func (db *DB) queryReviews(ctx context.Context, q string, args ...any) ([]audit.Review, error) {
-	var out []audit.Review
-	err := scanEach(ctx, db.r, q, args, func(rows *sql.Rows) error {
-		r, err := scanReview(rows)
-		out = append(out, r)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list management reviews: %w", err)
-	}
-	return out, nil
-}
+var reviews = versionedTable[audit.Review]{table: "management_reviews", columns: reviewColumns, writeColumns: reviewWriteColumns,
+	kind: "management review", recordType: "management_review", scan: scanReview, args: reviewArgs,
+	id:    func(r audit.Review) string { return r.ID },
+	stamp: func(r *audit.Review, v int64, at time.Time) { r.Version, r.UpdatedAt = v, at }}
 
 // ManagementReviews lists the organisation's management reviews, latest first.
 func (db *DB) ManagementReviews(ctx context.Context, orgID string, page PageRequest) (Page[audit.Review], error) {
-	page = page.normalise()
-	c := newConditions("org_id = $1", orgID)
-	if k := page.cursorKey(); k != "" {
-		held, id, ok := strings.Cut(k, "\x00")
-		if !ok {
-			return Page[audit.Review]{}, fault.New(fault.Invalid, "bad cursor")
-		}
-		c.add("(held_on < ? OR (held_on = ? AND id > ?))", held, held, id)
-	}
-	args := append(c.args, page.Limit+1)
-	items, err := db.queryReviews(ctx, `SELECT `+reviewColumns+` FROM management_reviews WHERE `+c.sql()+
-		` ORDER BY held_on DESC, id LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return Page[audit.Review]{}, err
-	}
-	return finish(items, page.Limit, func(r audit.Review) string { return r.HeldOn + "\x00" + r.ID }), nil
+	return reviews.page(ctx, db.r, newConditions("org_id = $1", orgID), "held_on", true, page, func(r audit.Review) string { return r.HeldOn })
 }
 
 // AllManagementReviews returns every management review, latest first, for readiness.
 func (db *DB) AllManagementReviews(ctx context.Context, orgID string) ([]audit.Review, error) {
-	return db.queryReviews(ctx, `SELECT `+reviewColumns+` FROM management_reviews WHERE org_id = $1 ORDER BY held_on DESC, id`, orgID)
+	return reviews.query(ctx, db.r, `org_id = $1 ORDER BY held_on DESC, id`, orgID)
 }
 
 // ManagementReview returns one management review.
 func (db *DB) ManagementReview(ctx context.Context, orgID, id string) (audit.Review, error) {
-	return readReview(ctx, db.r, orgID, id)
+	return reviews.read(ctx, db.r, orgID, id)
 }
 
 func checkReview(ctx context.Context, q querier, r audit.Review) error {
@@ -376,38 +254,9 @@ func (db *DB) CreateManagementReview(ctx context.Context, orgID string, in audit
 		if err := checkReview(ctx, tx, r); err != nil {
 			return err
 		}
-		args := append([]any{r.ID, r.OrgID}, reviewArgs(r)...)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO management_reviews (id, org_id, `+reviewWriteColumns+`) VALUES (`+placeholders(1, len(args))+`)`, args...); err != nil {
-			return fmt.Errorf("insert management review: %w", err)
-		}
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Create, RecordType: "management_review", RecordID: r.ID, After: r})
+		return reviews.insert(ctx, tx, orgID, r.ID, r, actor)
 	})
 	return r, err
-}
-
-func (db *DB) editReview(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor, edit func(tx *sql.Tx, before audit.Review, t time.Time) (audit.Review, error)) (audit.Review, error) {
-	var out audit.Review
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		before, err := readReview(ctx, tx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if ifVersion != nil && *ifVersion != before.Version {
-			return staleVersion("management review", before.Version)
-		}
-		t := now()
-		after, err := edit(tx, before, t)
-		if err != nil {
-			return err
-		}
-		after.Version, after.UpdatedAt = before.Version+1, t
-		if err := updateVersioned(ctx, tx, "management_reviews", reviewWriteColumns, reviewArgs(after), orgID, id, before.Version, "management review"); err != nil {
-			return err
-		}
-		out = after
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: "management_review", RecordID: id, Before: before, After: after})
-	})
-	return out, err
 }
 
 // UpdateManagementReview changes draft minutes.
@@ -415,7 +264,7 @@ func (db *DB) UpdateManagementReview(ctx context.Context, orgID, id string, in a
 	if err := in.Validate(false); err != nil {
 		return audit.Review{}, err
 	}
-	return db.editReview(ctx, orgID, id, ifVersion, actor, func(tx *sql.Tx, before audit.Review, _ time.Time) (audit.Review, error) {
+	return reviews.edit(ctx, db, orgID, id, ifVersion, actor, func(tx *sql.Tx, before audit.Review, _ time.Time) (audit.Review, error) {
 		if err := audit.ChangeReview(before); err != nil {
 			return before, err
 		}
@@ -427,29 +276,14 @@ func (db *DB) UpdateManagementReview(ctx context.Context, orgID, id string, in a
 
 // ApproveManagementReview approves complete minutes; they no longer change afterwards.
 func (db *DB) ApproveManagementReview(ctx context.Context, orgID, id string, by auth.Principal, ifVersion *int64, actor auditlog.Actor) (audit.Review, error) {
-	return db.editReview(ctx, orgID, id, ifVersion, actor, func(_ *sql.Tx, before audit.Review, t time.Time) (audit.Review, error) {
+	return reviews.edit(ctx, db, orgID, id, ifVersion, actor, func(_ *sql.Tx, before audit.Review, t time.Time) (audit.Review, error) {
 		return audit.Approve(before, by.UserID, by.Email, t)
 	})
 }
 
 // DeleteManagementReview removes draft minutes; approved ones are a record and stay.
 func (db *DB) DeleteManagementReview(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		before, err := readReview(ctx, tx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if ifVersion != nil && *ifVersion != before.Version {
-			return staleVersion("management review", before.Version)
-		}
-		if err := audit.ChangeReview(before); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM management_reviews WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
-			return fmt.Errorf("delete management review: %w", err)
-		}
-		return appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Delete, RecordType: "management_review", RecordID: id, Before: before})
-	})
+	return reviews.remove(ctx, db, orgID, id, ifVersion, actor, audit.ChangeReview)
 }
 
 // AuditProgramme reads the organisation's whole audit programme, for readiness.
