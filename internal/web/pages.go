@@ -33,6 +33,8 @@ type homeData struct {
 	Heat     heatGrid
 	HasRisks bool
 	Tiers    []tierCount
+	// Programme is where the audit programme stands for each standard.
+	Programme []standingView
 }
 
 type tierCount struct {
@@ -92,6 +94,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		d.AllDone = d.AllDone && n.Done
 	}
 	d.Bars = readinessBars(d.Dash.Readiness)
+	d.Programme = s.standingViews(d.Dash.AuditProgramme, time.Now().UTC().Format(time.DateOnly))
 	for _, t := range aiact.Tiers {
 		d.Tiers = append(d.Tiers, tierCount{Tier: t, Count: d.Dash.AIAct.Tiers[t]})
 	}
@@ -391,7 +394,7 @@ type auditData struct {
 
 // RecordTypes lists the governed record types the audit log can be filtered by; capabilities
 // add theirs as they arrive.
-var RecordTypes = []string{"organisation", "user", "api_token", "ai_system", "catalog", "impact_assessment", "risk", "risk_method", "risk_category", "risk_suggestion", "control", "soa_entry", "soa_version", "soa_settings", "evidence"}
+var RecordTypes = []string{"organisation", "user", "api_token", "ai_system", "catalog", "impact_assessment", "risk", "risk_method", "risk_category", "risk_suggestion", "control", "soa_entry", "soa_version", "soa_settings", "evidence", "audit", "corrective_action", "management_review"}
 
 func (s *Server) auditLogPage(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if !p.Can(auth.ReadAuditLog) {

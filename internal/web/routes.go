@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/discovery"
 	"github.com/annexa-dev/annexa/internal/middleware"
 )
@@ -102,4 +103,25 @@ func (s *Server) routes() {
 	handle("GET /risk-method", s.signedIn(s.riskMethodPage))
 	handle("POST /risk-method", s.signedIn(s.riskMethodSubmit))
 	handle("POST /ai-systems/{id}/risk-suggestions/{template}/{action}", s.signedIn(s.suggestionAction))
+	handle("GET /audits", s.signedIn(s.auditsPage))
+	handle("POST /audits", s.signedIn(s.auditCreate))
+	handle("GET /audits/{id}", s.signedIn(s.auditPage))
+	handle("POST /audits/{id}/start", s.signedIn(s.auditMove(audit.InProgress)))
+	handle("POST /audits/{id}/complete", s.signedIn(s.auditMove(audit.Completed)))
+	handle("POST /audits/{id}/cancel", s.signedIn(s.auditMove(audit.Cancelled)))
+	handle("POST /audits/{id}/delete", s.signedIn(s.auditDelete))
+	handle("POST /audits/{id}/findings", s.signedIn(s.findingAdd))
+	handle("POST /audits/{id}/findings/{finding}/delete", s.signedIn(s.findingDelete))
+	handle("GET /corrective-actions", s.signedIn(s.actionsPage))
+	handle("POST /corrective-actions", s.signedIn(s.actionCreate))
+	handle("GET /corrective-actions/{id}", s.signedIn(s.actionPage))
+	handle("POST /corrective-actions/{id}", s.signedIn(s.actionUpdate))
+	handle("POST /corrective-actions/{id}/verify", s.signedIn(s.actionVerify))
+	handle("POST /corrective-actions/{id}/delete", s.signedIn(s.actionDelete))
+	handle("GET /management-reviews", s.signedIn(s.reviewsPage))
+	handle("POST /management-reviews", s.signedIn(s.reviewCreate))
+	handle("GET /management-reviews/{id}", s.signedIn(s.reviewPage))
+	handle("POST /management-reviews/{id}", s.signedIn(s.reviewSave))
+	handle("POST /management-reviews/{id}/approve", s.signedIn(s.reviewApprove))
+	handle("POST /management-reviews/{id}/delete", s.signedIn(s.reviewDelete))
 }
