@@ -66,6 +66,16 @@ func PeopleNames(ctx context.Context, db *store.DB, orgID string) (audit.Names, 
 	}, nil
 }
 
+// documentParties reads whom every document names: the organisation and its people.
+func documentParties(ctx context.Context, db *store.DB, orgID string) (string, audit.Names, error) {
+	o, err := db.Organisation(ctx, orgID)
+	if err != nil {
+		return "", nil, err
+	}
+	names, err := PeopleNames(ctx, db, orgID)
+	return o.Name, names, err
+}
+
 // AuditReport renders an audit's report.
 func AuditReport(ctx context.Context, db *store.DB, lib *catalog.Library, orgID, id string) (*Download, error) {
 	a, err := db.Audit(ctx, orgID, id)
@@ -76,15 +86,11 @@ func AuditReport(ctx context.Context, db *store.DB, lib *catalog.Library, orgID,
 	if err != nil {
 		return nil, err
 	}
-	o, err := db.Organisation(ctx, orgID)
+	organisation, names, err := documentParties(ctx, db, orgID)
 	if err != nil {
 		return nil, err
 	}
-	names, err := PeopleNames(ctx, db, orgID)
-	if err != nil {
-		return nil, err
-	}
-	data, err := report.PDF(audit.ReportDocument(a, actions.Items, o.Name, lib, names, a.UpdatedAt))
+	data, err := report.PDF(audit.ReportDocument(a, actions.Items, organisation, lib, names, a.UpdatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -97,15 +103,11 @@ func ReviewMinutes(ctx context.Context, db *store.DB, orgID, id string) (*Downlo
 	if err != nil {
 		return nil, err
 	}
-	o, err := db.Organisation(ctx, orgID)
+	organisation, names, err := documentParties(ctx, db, orgID)
 	if err != nil {
 		return nil, err
 	}
-	names, err := PeopleNames(ctx, db, orgID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := audit.MinutesDocument(r, o.Name, names, r.UpdatedAt)
+	d, err := audit.MinutesDocument(r, organisation, names, r.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -17,19 +17,8 @@ func TestBrowserAuditJourney(t *testing.T) {
 	s := start(t, storetest.Engines()[0])
 	tn := s.bootstrap("Acme")
 	var status, findings, callout, flash, rows string
-	step := func(name string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, as...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	step("sign in",
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), tn.users[auth.ComplianceManager].Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.steps`)))
+	step := browserSteps(t, ctx)
+	step("sign in", signInActions(s.url, tn.users[auth.ComplianceManager].Email)...)
 	step("plan an audit",
 		chromedp.Click(chromedp.CSS(`.mainnav a[href="/audits"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#plan-h`)),

@@ -147,6 +147,28 @@ func TestBrowserJourney(t *testing.T) {
 	}
 }
 
+// browserSteps runs named groups of browser actions, failing the test at the first that fails.
+func browserSteps(t *testing.T, ctx context.Context) func(name string, as ...chromedp.Action[chromedp.Void]) {
+	return func(name string, as ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, as...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// signInActions sign a person in through the login form and wait for the home page.
+func signInActions(baseURL, email string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(baseURL + "/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.steps`)),
+	}
+}
+
 // TestBrowserRegister looks at the register and a system page in a real browser, and narrows
 // the register with the filter form, which htmx updates in place.
 func TestBrowserRegister(t *testing.T) {
@@ -160,22 +182,11 @@ func TestBrowserRegister(t *testing.T) {
 		}
 	}
 	var rows, tier, controls, status string
-	step := func(name string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, as...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	step("sign in",
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), tn.users[auth.ComplianceManager].Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.steps`)),
+	step := browserSteps(t, ctx)
+	step("sign in", append(signInActions(s.url, tn.users[auth.ComplianceManager].Email),
 		chromedp.Click(chromedp.CSS(`a[href="/ai-systems"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#register table`)),
-		screenshot("10-register"))
+		screenshot("10-register"))...)
 	step("filter",
 		chromedp.SetValue(chromedp.CSS(`#tier`), "high"),
 		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),

@@ -23,6 +23,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/org"
 	"github.com/annexa-dev/annexa/internal/readiness"
 	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/soa"
@@ -288,10 +289,10 @@ func checkDemoProgramme(t *testing.T, db *store.DB, orgID string) {
 	}
 }
 
-// TestDemoCarryOver: the demo organisation runs ISO/IEC 27001 and is starting ISO/IEC 42001,
-// so the carry-over must show its document control, internal audit and corrective action
-// carrying over, its supplier security needing an AI extension, and the AI-only work as new.
-func TestDemoCarryOver(t *testing.T) {
+// loadedDemo loads the demo into a fresh SQLite store and returns it, the demo organisation
+// and the built-in catalogs.
+func loadedDemo(t *testing.T) (*store.DB, org.Organisation, *catalog.Library) {
+	t.Helper()
 	db := storetest.Open(t, storetest.Engines()[0])
 	if _, err := app.LoadDemo(bg, db, app.DemoOptions{}); err != nil {
 		t.Fatal(err)
@@ -304,6 +305,14 @@ func TestDemoCarryOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, o, lib
+}
+
+// TestDemoCarryOver: the demo organisation runs ISO/IEC 27001 and is starting ISO/IEC 42001,
+// so the carry-over must show its document control, internal audit and corrective action
+// carrying over, its supplier security needing an AI extension, and the AI-only work as new.
+func TestDemoCarryOver(t *testing.T) {
+	db, o, lib := loadedDemo(t)
 	co, err := readiness.CarryOverFor(bg, db, o.ID, lib, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -368,18 +377,7 @@ func TestDemoCarryOver(t *testing.T) {
 // TestDemoReviewPack: the pack for the next ISO 27001 review starts from the last approved one
 // and, asked for the whole year, finds both audits and their three nonconformities.
 func TestDemoReviewPack(t *testing.T) {
-	db := storetest.Open(t, storetest.Engines()[0])
-	if _, err := app.LoadDemo(bg, db, app.DemoOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	o, err := db.OrganisationByName(bg, "Demo: Northwind Components")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib, err := catalog.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, o, lib := loadedDemo(t)
 	now := time.Now()
 	p, err := readiness.BuildReviewPack(bg, db, o.ID, lib, now, []string{"iso27001-2022"}, "")
 	if err != nil {

@@ -190,22 +190,8 @@ func TestBrowserImpactAssessment(t *testing.T) {
 	if r := s.do("PATCH", "/api/v1/impact-assessments/"+a.ID, tn.tokens[auth.AISystemOwner], body); r.status != 200 {
 		t.Fatalf("seed draft: %d %s", r.status, r.body)
 	}
-	step := func(name string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, as...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	signInAs := func(email string) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{
-			chromedp.Navigate(s.url + "/login"),
-			chromedp.WaitVisible(chromedp.CSS(`#email`)),
-			chromedp.SendKeys(chromedp.CSS(`#email`), email),
-			chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
-			chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.steps`)),
-		}
-	}
+	step := browserSteps(t, ctx)
+	signInAs := func(email string) []chromedp.Action[chromedp.Void] { return signInActions(s.url, email) }
 	var status, flash, summary, changed string
 	step("owner signs in", signInAs(tn.users[auth.AISystemOwner].Email)...)
 	step("owner finishes and submits the draft",

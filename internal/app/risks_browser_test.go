@@ -19,19 +19,8 @@ func TestBrowserRiskJourney(t *testing.T) {
 	tn := s.bootstrap("Acme")
 	var flash, heading, cell, desc string
 	var cells []string
-	step := func(name string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, as...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	step("sign in",
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), tn.users[auth.ComplianceManager].Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "a long enough password"),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.steps`)))
+	step := browserSteps(t, ctx)
+	step("sign in", signInActions(s.url, tn.users[auth.ComplianceManager].Email)...)
 	step("set the method",
 		chromedp.Click(chromedp.CSS(`a[href="/risks"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#register`)),
