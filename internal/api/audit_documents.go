@@ -154,4 +154,3 @@ func (s *Server) reviewPack(c *Call) (any, error) {
 	}
 	return readiness.BuildReviewPack(c.R.Context(), s.db, c.Principal.OrgID, s.catalogs.Builtin(), time.Now(), standards, q.Get("since"))
 }
-

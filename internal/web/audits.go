@@ -853,20 +853,20 @@ type topicRow struct {
 }
 
 type reviewData struct {
-	Review     audit.Review
+	Review audit.Review
 	// PackSince and PackFrom say where the records' facts start: a date and the approved
 	// review it follows, if any.
 	PackSince, PackFrom string
-	Form       reviewForm
-	Version    string
-	Topics     []topicRow
-	Decisions  []audit.Decision
-	Standards  []choice
-	StdNames   map[string]string
-	Names      map[string]string
-	People     []auth.Member
-	CanEdit    bool
-	CanApprove bool
+	Form                reviewForm
+	Version             string
+	Topics              []topicRow
+	Decisions           []audit.Decision
+	Standards           []choice
+	StdNames            map[string]string
+	Names               map[string]string
+	People              []auth.Member
+	CanEdit             bool
+	CanApprove          bool
 }
 
 // reviewTyped is what the person typed into the minutes, kept when a save is refused.
