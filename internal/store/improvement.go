@@ -132,17 +132,25 @@ func (db *DB) CreateCorrectiveAction(ctx context.Context, orgID string, in audit
 	if err := in.Validate(true); err != nil {
 		return audit.CorrectiveAction{}, err
 	}
+	var c audit.CorrectiveAction
+	err := db.write(ctx, func(tx *sql.Tx) (err error) {
+		c, err = createCorrective(ctx, tx, orgID, in, actor)
+		return err
+	})
+	return c, err
+}
+
+// createCorrective records a validated corrective action in a write transaction, for the
+// capabilities that raise one as part of their own change (a monitoring alert).
+func createCorrective(ctx context.Context, tx *sql.Tx, orgID string, in audit.ActionInput, actor auditlog.Actor) (audit.CorrectiveAction, error) {
 	t := now()
 	c := in.Apply(audit.CorrectiveAction{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, Status: audit.ActionOpen, Version: 1, CreatedAt: t, UpdatedAt: t})
 	fillActionIDs(&c)
 	c.Derive(today(t))
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		if err := checkCorrective(ctx, tx, audit.CorrectiveAction{OrgID: orgID}, c); err != nil {
-			return err
-		}
-		return correctiveActions.insert(ctx, tx, orgID, c.ID, c, actor)
-	})
-	return c, err
+	if err := checkCorrective(ctx, tx, audit.CorrectiveAction{OrgID: orgID}, c); err != nil {
+		return c, err
+	}
+	return c, correctiveActions.insert(ctx, tx, orgID, c.ID, c, actor)
 }
 
 // UpdateCorrectiveAction changes a corrective action not yet checked effective.
