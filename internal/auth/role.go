@@ -94,12 +94,15 @@ const (
 	ManageReviews Permission = "management_reviews:write"
 	// ApproveReviews lets a person approve management review minutes, for top management.
 	ApproveReviews Permission = "management_reviews:approve"
+	// ManageMonitoring lets a person (or a pipeline's token) define metrics, push or compute
+	// observations, log human oversight and act on alerts.
+	ManageMonitoring Permission = "monitoring:write"
 )
 
 // Permissions lists every permission, for documents and checks.
 var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs,
 	ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence,
-	ManageAudits, ManageCorrectiveActions, ManageReviews, ApproveReviews}
+	ManageAudits, ManageCorrectiveActions, ManageReviews, ApproveReviews, ManageMonitoring}
 
 // grants is the role model. The auditor reads everything in scope, including the audit trail,
 // and changes only the audit programme: audits, findings and effectiveness checks. Approving
@@ -107,11 +110,11 @@ var Permissions = []Permission{ReadRecords, EditOrganisation, ManageUsers, ReadA
 var grants = map[Role][]Permission{
 	Admin: {ReadRecords, EditOrganisation, ManageUsers, ReadAuditLog, UseTokens, ManageTokens, ManageInventory, ManageCatalogs,
 		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence,
-		ManageAudits, ManageCorrectiveActions, ManageReviews, ApproveReviews},
+		ManageAudits, ManageCorrectiveActions, ManageReviews, ApproveReviews, ManageMonitoring},
 	ComplianceManager: {ReadRecords, EditOrganisation, ReadAuditLog, UseTokens, ManageInventory, ManageCatalogs,
 		ManageRisks, ConfigureRiskMethod, ManageAssessments, ApproveAssessments, ManageControls, ApproveSoA, ManageEvidence,
-		ManageAudits, ManageCorrectiveActions, ManageReviews},
-	AISystemOwner: {ReadRecords, UseTokens, ManageInventory, ManageRisks, ManageAssessments, ManageEvidence, ManageCorrectiveActions},
+		ManageAudits, ManageCorrectiveActions, ManageReviews, ManageMonitoring},
+	AISystemOwner: {ReadRecords, UseTokens, ManageInventory, ManageRisks, ManageAssessments, ManageEvidence, ManageCorrectiveActions, ManageMonitoring},
 	Auditor:       {ReadRecords, ReadAuditLog, UseTokens, ManageAudits},
 	Viewer:        {ReadRecords, UseTokens},
 }

@@ -179,3 +179,5 @@ func TestAlertActionsAndOverrides(t *testing.T) {
 		t.Fatal("a rate of no entries")
 	}
 }
+
+func fieldsOf(err error) []fault.FieldError { return fault.Fields(err) }
