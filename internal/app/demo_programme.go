@@ -21,6 +21,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/monitor"
 	"github.com/annexa-dev/annexa/internal/org"
 	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/soa"
@@ -46,6 +47,27 @@ type DemoProgramme struct {
 	Assessments []DemoAssesment `json:"assessments"`
 	Audits      []DemoAudit     `json:"audits"`
 	Reviews     []DemoReview    `json:"management_reviews"`
+	Monitoring  []DemoMonitored `json:"monitoring"`
+}
+
+// DemoMonitored is an AI system's monitoring: metrics with values pushed over the past weeks
+// (days before loading) and oversight entries.
+type DemoMonitored struct {
+	System  string `json:"system"`
+	Metrics []struct {
+		monitor.MetricInput
+		Values []struct {
+			Days  int     `json:"days"`
+			Value float64 `json:"value"`
+		} `json:"values"`
+	} `json:"metrics"`
+	Oversight []struct {
+		Days     int             `json:"days"`
+		Reviewer string          `json:"reviewer"`
+		Case     string          `json:"case"`
+		Outcome  monitor.Outcome `json:"outcome"`
+		Note     string          `json:"note"`
+	} `json:"oversight"`
 }
 
 // DemoAudit is an internal audit taken as far as its status says (planned or completed), with
@@ -327,6 +349,13 @@ func loadDemoProgramme(ctx context.Context, db *store.DB, fsys fs.FS, orgID stri
 		}
 	}
 
+	// Monitoring of systems in operation: values over the past weeks, one drifting out of bounds.
+	for _, m := range d.Monitoring {
+		if err := loadDemoMonitoring(ctx, db, orgID, m, systemID, today); err != nil {
+			return false, fmt.Errorf("demo monitoring of %s: %w", m.System, err)
+		}
+	}
+
 	// The Statements of Applicability, last: they freeze the controls and evidence above.
 	if _, err := db.UpdateSoASettings(ctx, orgID, soa.SettingsPatch{FourEyes: ptrTo(true)}, nil, demoActor); err != nil {
 		return false, err
@@ -399,6 +428,38 @@ func loadDemoCorrectiveAction(ctx context.Context, db *store.DB, orgID, auditID,
 	_, err = db.VerifyCorrectiveAction(ctx, orgID, c.ID, audit.Check{Effective: true, Note: d.VerifyNote},
 		auth.Principal{UserID: checker.ID, Email: checker.Email, OrgID: orgID, Role: checker.Role}, nil, demoAs(checker))
 	return err
+}
+
+func loadDemoMonitoring(ctx context.Context, db *store.DB, orgID string, d DemoMonitored, systemID map[string]string, today time.Time) error {
+	id, ok := systemID[d.System]
+	if !ok {
+		return fmt.Errorf("no AI system %q in the demo register", d.System)
+	}
+	for _, m := range d.Metrics {
+		if _, err := db.CreateMetric(ctx, orgID, id, m.MetricInput, demoActor); err != nil {
+			return fmt.Errorf("metric %s: %w", *m.Name, err)
+		}
+		var rs []monitor.Reading
+		for _, v := range m.Values {
+			rs = append(rs, monitor.Reading{Metric: *m.Name, Value: v.Value, At: ptrTo(today.AddDate(0, 0, v.Days))})
+		}
+		if len(rs) == 0 {
+			continue // a metric computed from other records, such as the override rate
+		}
+		if _, err := db.PushReadings(ctx, orgID, id, rs, demoActor); err != nil {
+			return fmt.Errorf("values of %s: %w", *m.Name, err)
+		}
+	}
+	var entries []monitor.NewOversight
+	for _, o := range d.Oversight {
+		entries = append(entries, monitor.NewOversight{At: ptrTo(today.AddDate(0, 0, o.Days)), Reviewer: o.Reviewer, Case: o.Case, Outcome: o.Outcome, Note: o.Note})
+	}
+	if len(entries) > 0 {
+		if _, _, err := db.LogOversight(ctx, orgID, id, entries, "demo loader", demoActor); err != nil {
+			return fmt.Errorf("oversight log: %w", err)
+		}
+	}
+	return nil
 }
 
 func loadDemoReview(ctx context.Context, db *store.DB, orgID string, d DemoReview, person func(string) (auth.Member, error), days func(int) string) error {

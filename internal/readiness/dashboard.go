@@ -10,6 +10,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/monitor"
 	"github.com/annexa-dev/annexa/internal/risk"
 )
 
@@ -20,6 +21,7 @@ type DashboardSource interface {
 	EvidenceStats(ctx context.Context, orgID string, at time.Time) (evidence.Stats, error)
 	RiskHeatMap(ctx context.Context, orgID string, f risk.Filter) (risk.HeatMap, error)
 	TopRisks(ctx context.Context, orgID string, n int) ([]risk.Risk, error)
+	MonitoringStats(ctx context.Context, orgID string) (monitor.Stats, error)
 }
 
 // StandardSummary is one standard's readiness in a line.
@@ -62,6 +64,8 @@ type Dashboard struct {
 	// AuditProgramme is where internal audits, corrective actions and management reviews
 	// stand, one entry per standard in Standards' order.
 	AuditProgramme []audit.Standing `json:"audit_programme"`
+	// Monitoring counts metrics watched and alerts not yet resolved.
+	Monitoring monitor.Stats `json:"monitoring"`
 }
 
 // Standards are the standards the dashboard reports readiness for.
@@ -128,6 +132,9 @@ func BuildDashboard(ctx context.Context, store DashboardSource, orgID string, li
 	}
 	for _, id := range Standards {
 		d.AuditProgramme = append(d.AuditProgramme, prog.Standing(id, today))
+	}
+	if d.Monitoring, err = src.MonitoringStats(ctx, orgID); err != nil {
+		return d, err
 	}
 	return d, nil
 }

@@ -151,6 +151,13 @@ func BuildReviewPack(ctx context.Context, src DashboardSource, orgID string, lib
 	add("monitoring", "Evidence: %d items, %d expired, %d expiring within 30 days.", d.Evidence.Total, d.Evidence.Expired, d.Evidence.Expiring)
 	add("monitoring", "Impact assessments: %d AI systems approved, %d assessments due for re-assessment, %d in review, %d drafts.",
 		d.Assessments.SystemsApproved, d.Assessments.Due, d.Assessments.InReview, d.Assessments.Drafts)
+	ms := d.Monitoring
+	if ms.Metrics > 0 {
+		add("monitoring", "AI systems in operation: %d metrics watched on %d AI systems; %d alerts open and %d acknowledged, not yet resolved.",
+			ms.Metrics, ms.SystemsMonitored, ms.OpenAlerts, ms.AcknowledgedAlerts)
+	} else {
+		add("monitoring", "No AI system has monitoring metrics recorded in Annexa.")
+	}
 
 	rs := d.Risks
 	add("risk", "%d information-security risks (%d needing treatment without one) and %d AI risks (%d needing treatment without one); %d risk reviews overdue.",
