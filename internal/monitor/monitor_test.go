@@ -181,3 +181,27 @@ func TestAlertActionsAndOverrides(t *testing.T) {
 }
 
 func fieldsOf(err error) []fault.FieldError { return fault.Fields(err) }
+
+// BenchmarkDrift measures PSI and KS on 100,000 reference and 100,000 production values, the
+// size of a day's scores for a busy model. go test ./internal/monitor -run XXX -bench Drift
+func BenchmarkDrift(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ref, cur := make([]float64, 100_000), make([]float64, 100_000)
+	for i := range ref {
+		ref[i], cur[i] = rng.NormFloat64(), rng.NormFloat64()+0.1
+	}
+	b.Run("psi", func(b *testing.B) {
+		for range b.N {
+			if _, err := PSI(ref, cur); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ks", func(b *testing.B) {
+		for range b.N {
+			if _, _, err := KS(ref, cur); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
