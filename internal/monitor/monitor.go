@@ -243,10 +243,11 @@ func (in MetricInput) Apply(m Metric, create bool) Metric {
 		if m.Title == "" {
 			m.Title = ms.Label
 		}
-		if in.Min == nil && ms.Min != nil {
+		// A bound the input clears stays cleared: no suggestion comes back in its place.
+		if in.Min == nil && ms.Min != nil && !slices.Contains(in.Clear, "min") {
 			m.Min = ptr(*ms.Min)
 		}
-		if in.Max == nil && ms.Max != nil {
+		if in.Max == nil && ms.Max != nil && !slices.Contains(in.Clear, "max") {
 			m.Max = ptr(*ms.Max)
 		}
 	}

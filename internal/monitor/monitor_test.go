@@ -120,6 +120,9 @@ func TestMetricInputAndBreach(t *testing.T) {
 	if m.Kind != Fairness || m.Title != "Disparate impact ratio" || m.Min == nil || *m.Min != 0.8 || m.Max != nil || !m.RaiseNonconformity {
 		t.Fatalf("a metric of a known measure: %+v", m)
 	}
+	if bare := (MetricInput{Name: ptr("dir_age"), Measure: ptr("disparate_impact_ratio"), Clear: []string{"min"}}).Apply(Metric{}, true); bare.Min != nil {
+		t.Fatalf("a cleared bound came back as the suggestion: %v", *bare.Min)
+	}
 	if b, ok := m.Breach(0.75); !ok || b != "below the minimum 0.8" {
 		t.Fatalf("breach: %q %v", b, ok)
 	}

@@ -135,7 +135,8 @@ const minGroup = 5
 
 // MeasureFairness computes a fairness measure over decisions: the ratio or difference between the
 // lowest and highest group rates. Groups with fewer than minGroup relevant decisions are left
-// out and named, rather than letting a handful of cases decide the figure.
+// out of the rates returned (a caller names them by comparing), rather than letting a handful
+// of cases decide the figure.
 func MeasureFairness(measure string, preds []Prediction) (float64, []GroupRate, error) {
 	var v fault.Validation
 	v.Check(!slices.Contains(FairnessMeasures, measure), "measure", "must be one of %s", strings.Join(FairnessMeasures, ", "))

@@ -309,7 +309,7 @@ func alertOn(ctx context.Context, tx *sql.Tx, orgID, systemID string, m monitor.
 		if err := updateVersioned(ctx, tx, alerts.table, alerts.writeColumns, alerts.args(after), orgID, after.ID, before.Version, alerts.kind); err != nil {
 			return after, err
 		}
-		return after, nil
+		return after, appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: alerts.recordType, RecordID: after.ID, Before: before, After: after})
 	}
 	a := monitor.Alert{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, SystemID: systemID, MetricID: m.ID, Metric: m.Name, Value: o.Value,
 		Breach: o.Breach, Breaches: 1, OpenedAt: t, Status: monitor.AlertOpen, Version: 1, UpdatedAt: t}
@@ -405,7 +405,7 @@ func (db *DB) LogOversight(ctx context.Context, orgID, systemID string, entries 
 		return nil, Recorded{}, err
 	}
 	var logged []monitor.OversightEntry
-	var rec Recorded
+	rec := Recorded{Observations: []monitor.Observation{}, Alerts: []monitor.Alert{}}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if _, err := system(ctx, tx, orgID, systemID); err != nil {
 			return err
