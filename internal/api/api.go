@@ -68,7 +68,7 @@ type Route struct {
 	Handle      func(c *Call) (any, error)
 
 	// Upload is the media type of a file sent as the raw body (or as the "file" part of a
-	// multipart form), documented in place of a JSON Request.
+	// multipart form); with a Request as well, the route takes either and documents both.
 	Upload string
 	// Produces lists the media types of a success body that is a file: the handler returns a
 	// *Download.

@@ -16,6 +16,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/monitor"
 	"github.com/annexa-dev/annexa/internal/org"
 )
 
@@ -54,6 +55,9 @@ var enumValues = map[reflect.Type][]string{
 	reflect.TypeFor[audit.FindingKind]():           strs(audit.FindingKinds),
 	reflect.TypeFor[audit.ActionStatus]():          strs(audit.ActionStatuses),
 	reflect.TypeFor[audit.ReviewStatus]():          strs(audit.ReviewStatuses),
+	reflect.TypeFor[monitor.Kind]():                strs(monitor.Kinds),
+	reflect.TypeFor[monitor.AlertStatus]():         strs(monitor.AlertStatuses),
+	reflect.TypeFor[monitor.Outcome]():             strs(monitor.Outcomes),
 }
 
 // unknownAllowed are the enums whose empty value means "not recorded yet" in a response.
@@ -258,15 +262,19 @@ func (s *Server) OpenAPI() schema {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		// A route may take JSON, a file, or either: a pipeline sends JSON where a person uploads
+		// the same data as a CSV export.
+		body := schema{}
 		if rt.Request != nil {
-			op["requestBody"] = schema{"required": true, "content": schema{"application/json": schema{"schema": b.of(reflect.TypeOf(rt.Request), true)}}}
+			body["application/json"] = schema{"schema": b.of(reflect.TypeOf(rt.Request), true)}
 		}
 		if rt.Upload != "" {
 			file := schema{"type": "string", "contentMediaType": rt.Upload}
-			op["requestBody"] = schema{"required": true, "content": schema{
-				rt.Upload:             schema{"schema": file},
-				"multipart/form-data": schema{"schema": schema{"type": "object", "required": []string{"file"}, "properties": schema{"file": file}}},
-			}}
+			body[rt.Upload] = schema{"schema": file}
+			body["multipart/form-data"] = schema{"schema": schema{"type": "object", "required": []string{"file"}, "properties": schema{"file": file}}}
+		}
+		if len(body) > 0 {
+			op["requestBody"] = schema{"required": true, "content": body}
 		}
 		status := rt.Status
 		if status == 0 {

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 //go:embed reference/reference.html
@@ -55,11 +57,17 @@ func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 		if rt.Permission != "" {
 			op.Permission, op.Holders = string(rt.Permission), holders(rt.Permission)
 		}
+		// The names come from the document itself, where a second Go type of one name is
+		// qualified by its package ("MonitorMetric"): rebuilding them alone would link the wrong one.
+		opDoc, _ := doc["paths"].(schema)[rt.Pattern].(schema)[strings.ToLower(rt.Method)].(schema)
 		if rt.Request != nil {
-			op.Request = componentOf(rt.Request)
+			body, _ := opDoc["requestBody"].(schema)
+			op.Request = jsonComponent(body)
 		}
 		if rt.Response != nil {
-			op.Response = componentOf(rt.Response)
+			responses, _ := opDoc["responses"].(schema)
+			ok, _ := responses[strconv.Itoa(op.Status)].(schema)
+			op.Response = jsonComponent(ok)
 		}
 		i, ok := index[rt.Tag]
 		if !ok {
@@ -73,11 +81,11 @@ func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 	_ = referenceTmpl.Execute(w, map[string]any{"Tags": tags, "Schemas": schemas, "Version": Version})
 }
 
-func componentOf(v any) string {
-	b := &schemaBuilder{components: map[string]schema{}}
-	s := b.of(reflectType(v), false)
-	if ref, ok := s["$ref"].(string); ok {
-		return ref[len("#/components/schemas/"):]
-	}
-	return ""
+// jsonComponent is the component a request body or response carries as JSON, "" when none.
+func jsonComponent(part schema) string {
+	content, _ := part["content"].(schema)
+	media, _ := content["application/json"].(schema)
+	sch, _ := media["schema"].(schema)
+	ref, _ := sch["$ref"].(string)
+	return strings.TrimPrefix(ref, "#/components/schemas/")
 }

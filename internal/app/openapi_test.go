@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -122,6 +123,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	addControlCalls(t, s, tn, bodies, ids, query, headers)
 	addRiskCalls(t, s, tn, bodies, ids, query)
 	addAuditCalls(t, s, tn, bodies, ids)
+	addMonitoringCalls(t, s, tn, bodies, ids)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern
 		path := rt.Pattern
@@ -196,6 +198,17 @@ func TestAPIReferencePage(t *testing.T) {
 	}
 	if strings.Contains(string(r.body), "https://") {
 		t.Error("the reference page loads something from another site")
+	}
+	// Every link from an operation to a schema lands on a schema the page shows.
+	page := string(r.body)
+	for _, m := range regexp.MustCompile(`href="#schema-([A-Za-z0-9]+)"`).FindAllStringSubmatch(page, -1) {
+		if !strings.Contains(page, `id="schema-`+m[1]+`"`) {
+			t.Errorf("an operation links to schema %s, which the page does not show", m[1])
+		}
+	}
+	// Where two Go types share a name, the operations link to the one they use.
+	if !strings.Contains(page, `href="#schema-MonitorMetric"`) {
+		t.Error("the metric operations do not link to their own schema, MonitorMetric")
 	}
 }
 
