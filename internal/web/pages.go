@@ -35,6 +35,8 @@ type homeData struct {
 	Tiers    []tierCount
 	// Programme is where the audit programme stands for each standard.
 	Programme []standingView
+	// Monitoring counts the unresolved alerts and the AI systems they are on.
+	Monitoring monitoringLine
 }
 
 type tierCount struct {
@@ -92,6 +94,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	d.AllDone = true
 	for _, n := range d.Next {
 		d.AllDone = d.AllDone && n.Done
+	}
+	if d.Monitoring, err = s.monitoringSummary(ctx, p.OrgID); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	d.Bars = readinessBars(d.Dash.Readiness)
 	d.Programme = s.standingViews(d.Dash.AuditProgramme, time.Now().UTC().Format(time.DateOnly))
@@ -394,7 +400,7 @@ type auditData struct {
 
 // RecordTypes lists the governed record types the audit log can be filtered by; capabilities
 // add theirs as they arrive.
-var RecordTypes = []string{"organisation", "user", "api_token", "ai_system", "catalog", "impact_assessment", "risk", "risk_method", "risk_category", "risk_suggestion", "control", "soa_entry", "soa_version", "soa_settings", "evidence", "audit", "corrective_action", "management_review"}
+var RecordTypes = []string{"organisation", "user", "api_token", "ai_system", "catalog", "impact_assessment", "risk", "risk_method", "risk_category", "risk_suggestion", "control", "soa_entry", "soa_version", "soa_settings", "evidence", "audit", "corrective_action", "management_review", "monitor_metric", "monitor_alert"}
 
 func (s *Server) auditLogPage(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if !p.Can(auth.ReadAuditLog) {

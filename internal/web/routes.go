@@ -6,6 +6,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/discovery"
 	"github.com/annexa-dev/annexa/internal/middleware"
+	"github.com/annexa-dev/annexa/internal/monitor"
 )
 
 func (s *Server) routes() {
@@ -124,4 +125,17 @@ func (s *Server) routes() {
 	handle("POST /management-reviews/{id}", s.signedIn(s.reviewSave))
 	handle("POST /management-reviews/{id}/approve", s.signedIn(s.reviewApprove))
 	handle("POST /management-reviews/{id}/delete", s.signedIn(s.reviewDelete))
+	handle("GET /monitoring", s.signedIn(s.monitoringPage))
+	handle("GET /ai-systems/{id}/monitoring", s.signedIn(s.systemMonitoringPage))
+	handle("POST /ai-systems/{id}/metrics", s.signedIn(s.metricCreate))
+	handle("POST /ai-systems/{id}/readings", s.signedIn(s.readingRecord))
+	handle("POST /ai-systems/{id}/oversight", s.signedIn(s.oversightLog))
+	handle("POST /ai-systems/{id}/oversight/import", s.parseUploadLimit(oversightUploadBytes, s.signedIn(s.oversightImport)))
+	handle("GET /metrics/{id}", s.signedIn(s.metricPage))
+	handle("POST /metrics/{id}", s.signedIn(s.metricUpdate))
+	handle("POST /metrics/{id}/delete", s.signedIn(s.metricDelete))
+	handle("GET /alerts", s.signedIn(s.alertsPage))
+	handle("GET /alerts/{id}", s.signedIn(s.alertPage))
+	handle("POST /alerts/{id}/acknowledge", s.signedIn(s.alertAct(monitor.AlertAcknowledged)))
+	handle("POST /alerts/{id}/resolve", s.signedIn(s.alertAct(monitor.AlertResolved)))
 }
