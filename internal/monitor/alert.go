@@ -179,10 +179,21 @@ func (a Alert) Describe(system string) string {
 	return fmt.Sprintf("Monitoring alert on %s: %s was %g, %s", system, a.Metric, a.Value, a.Breach)
 }
 
-// Stats are the monitoring figures the dashboard shows.
+// Stats are the monitoring figures the dashboard and readiness show.
 type Stats struct {
 	SystemsMonitored   int `json:"systems_monitored"`
 	Metrics            int `json:"metrics"`
 	OpenAlerts         int `json:"open_alerts"`
 	AcknowledgedAlerts int `json:"acknowledged_alerts"`
+	// InOperation counts AI systems in operation (deployed, operating, being re-evaluated);
+	// Watched those of them with a value recorded within FreshWithin.
+	InOperation int `json:"in_operation"`
+	Watched     int `json:"watched"`
 }
+
+// FreshWithin is how recent a system's last recorded value must be for it to count as
+// watched: a quarter, the longest interval at which monitoring still notices drift in time.
+const FreshWithin = 90 * 24 * time.Hour
+
+// OperatingStages are the lifecycle stages (ISO/IEC 22989) in which a system is in use.
+var OperatingStages = []string{"deployment", "operation_and_monitoring", "re_evaluation"}

@@ -21,7 +21,6 @@ type DashboardSource interface {
 	EvidenceStats(ctx context.Context, orgID string, at time.Time) (evidence.Stats, error)
 	RiskHeatMap(ctx context.Context, orgID string, f risk.Filter) (risk.HeatMap, error)
 	TopRisks(ctx context.Context, orgID string, n int) ([]risk.Risk, error)
-	MonitoringStats(ctx context.Context, orgID string) (monitor.Stats, error)
 }
 
 // StandardSummary is one standard's readiness in a line.

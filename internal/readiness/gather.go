@@ -10,6 +10,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/control"
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/impact"
+	"github.com/annexa-dev/annexa/internal/monitor"
 	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/soa"
 )
@@ -24,6 +25,7 @@ type Records interface {
 	SoAStatementWithoutProposals(ctx context.Context, orgID string, cat *catalog.Catalog) (soa.Statement, error)
 	SoAVersions(ctx context.Context, orgID, catalogID string) ([]soa.Version, error)
 	AuditProgramme(ctx context.Context, orgID string) (audit.Programme, error)
+	MonitoringStats(ctx context.Context, orgID string) (monitor.Stats, error)
 }
 
 // policyControl is the Annex A control each standard's policy clause (5.2) rests on.
@@ -130,6 +132,20 @@ func Gather(ctx context.Context, src Records, orgID string, cat *catalog.Catalog
 		approved = approved || v.Approved()
 	}
 	yesNo("soa_approved", approved, "an approved Statement of Applicability version exists", "no Statement of Applicability version is approved")
+	mon, err := src.MonitoringStats(ctx, orgID)
+	if err != nil {
+		return in, err
+	}
+	switch {
+	case mon.InOperation == 0:
+		set("ai_monitoring", Open, "no AI system in operation is registered, so none is monitored")
+	case mon.Watched == mon.InOperation:
+		set("ai_monitoring", Met, fmt.Sprintf("all %d AI systems in operation have values recorded within 90 days", mon.InOperation))
+	case mon.Watched > 0:
+		set("ai_monitoring", Partial, fmt.Sprintf("%d of %d AI systems in operation have values recorded within 90 days", mon.Watched, mon.InOperation))
+	default:
+		set("ai_monitoring", Open, fmt.Sprintf("none of the %d AI systems in operation has monitoring values recorded", mon.InOperation))
+	}
 	prog, err := src.AuditProgramme(ctx, orgID)
 	if err != nil {
 		return in, err

@@ -9,6 +9,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/control"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/inventory"
+	"github.com/annexa-dev/annexa/internal/monitor"
 	"github.com/annexa-dev/annexa/internal/org"
 	"github.com/annexa-dev/annexa/internal/risk"
 )
@@ -25,6 +26,7 @@ type memo struct {
 	ass   map[string]impact.Stats
 	ctrls []control.Control
 	prog  *audit.Programme
+	mon   *monitor.Stats
 }
 
 func remember(src DashboardSource) *memo {
@@ -120,4 +122,17 @@ func (m *memo) AuditProgramme(ctx context.Context, orgID string) (audit.Programm
 		m.prog = &p
 	}
 	return *m.prog, nil
+}
+
+func (m *memo) MonitoringStats(ctx context.Context, orgID string) (monitor.Stats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.mon == nil {
+		st, err := m.DashboardSource.MonitoringStats(ctx, orgID)
+		if err != nil {
+			return st, err
+		}
+		m.mon = &st
+	}
+	return *m.mon, nil
 }

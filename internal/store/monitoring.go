@@ -484,5 +484,15 @@ func (db *DB) MonitoringStats(ctx context.Context, orgID string) (monitor.Stats,
 		orgID).Scan(&st.OpenAlerts, &st.AcknowledgedAlerts); err != nil {
 		return st, fmt.Errorf("monitoring stats: %w", err)
 	}
+	stages := make([]any, len(monitor.OperatingStages))
+	for i, st := range monitor.OperatingStages {
+		stages[i] = st
+	}
+	args := append([]any{orgID, now().Add(-monitor.FreshWithin)}, stages...)
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM monitor_metrics m
+		JOIN monitor_observations o ON o.metric_id = m.id WHERE m.org_id = s.org_id AND m.system_id = s.id AND o.at >= $2) THEN 1 ELSE 0 END), 0)
+		FROM ai_systems s WHERE s.org_id = $1 AND s.lifecycle_stage IN (`+placeholders(3, len(stages))+`)`, args...).Scan(&st.InOperation, &st.Watched); err != nil {
+		return st, fmt.Errorf("monitoring stats: %w", err)
+	}
 	return st, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/impact"
+	"github.com/annexa-dev/annexa/internal/inventory"
 	"github.com/annexa-dev/annexa/internal/monitor"
 	"github.com/annexa-dev/annexa/internal/store"
 	"github.com/annexa-dev/annexa/internal/store/storetest"
@@ -112,10 +113,19 @@ func TestMonitoringAlertsRaiseAssessmentAndCorrectiveAction(t *testing.T) {
 			t.Fatalf("alerts, newest first: %+v %v", all, err)
 		}
 		st, err := db.MonitoringStats(ctx, f.orgID)
-		if err != nil || st.OpenAlerts != 1 || st.Metrics != 2 || st.SystemsMonitored != 1 {
+		// The fixture's system has no lifecycle stage recorded, so it is not counted as in operation.
+		if err != nil || st.OpenAlerts != 1 || st.Metrics != 2 || st.SystemsMonitored != 1 || st.InOperation != 0 || st.Watched != 0 {
 			t.Fatalf("stats: %+v %v", st, err)
 		}
 
+		// In operation and watched: a value within the last 90 days.
+		stage := inventory.LifecycleStage("operation_and_monitoring")
+		if _, err := db.UpdateSystem(ctx, f.orgID, f.system.ID, inventory.Input{LifecycleStage: &stage}, nil, cli); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := db.MonitoringStats(ctx, f.orgID); err != nil || st.InOperation != 1 || st.Watched != 1 {
+			t.Fatalf("stats of a system in operation: %+v %v", st, err)
+		}
 		// Bounds change; a metric goes with its history.
 		acc, err = db.UpdateMetric(ctx, f.orgID, acc.ID, monitor.MetricInput{Min: ptr(0.95), Max: ptr(0.9)}, nil, cli)
 		wantFields(t, err, fault.Invalid, "max")
