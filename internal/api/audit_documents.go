@@ -34,8 +34,8 @@ func (s *Server) auditDocumentRoutes() []Route {
 	}
 }
 
-// PeopleNames prints the organisation's people by user id: name and address, or the address
-// alone; someone no longer in the organisation prints as such rather than as an id.
+// PeopleNames prints the organisation's people by user id: their name, or their address when
+// no name is recorded; someone no longer in the organisation prints as such, not as an id.
 func PeopleNames(ctx context.Context, db *store.DB, orgID string) (audit.Names, error) {
 	byID := map[string]string{}
 	page := store.PageRequest{Limit: store.MaxLimit}
@@ -47,7 +47,7 @@ func PeopleNames(ctx context.Context, db *store.DB, orgID string) (audit.Names, 
 		for _, m := range pg.Items {
 			byID[m.ID] = m.Email
 			if m.Name != "" {
-				byID[m.ID] = m.Name + " <" + m.Email + ">"
+				byID[m.ID] = m.Name
 			}
 		}
 		if pg.NextCursor == "" {

@@ -121,7 +121,7 @@ func MinutesDocument(r Review, organisation string, name Names, at time.Time) (r
 		Subtitle: r.Title,
 		Footer:   fmt.Sprintf("%s · Management review %s · %s", organisation, r.HeldOn, approval),
 		Created:  at,
-		Facts: []report.Fact{{Label: "Organisation", Value: organisation}, {Label: "Management systems", Value: standardsText(r.Standards)},
+		Facts: []report.Fact{{Label: "Organisation", Value: organisation}, {Label: "Standards", Value: standardsText(r.Standards)},
 			{Label: "Held on", Value: r.HeldOn}, {Label: "Attendees", Value: orDash(strings.Join(r.Attendees, "; "))}, {Label: "Minutes", Value: approval}},
 	}
 	inputs := make([][]string, 0, len(topics))

@@ -88,8 +88,14 @@ func PDF(d Document) ([]byte, error) {
 		pdf.SetY(-10)
 		pdf.SetFont("Helvetica", "", 7)
 		pdf.SetTextColor(90, 90, 90)
-		pdf.CellFormat(0, 4, w.tr(d.Footer), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 4, fmt.Sprintf("Page %d of {nb}", pdf.PageNo()), "", 0, "R", false, 0, "")
+		page := fmt.Sprintf("Page %d of {nb}", pdf.PageNo())
+		pageW, _ := pdf.GetPageSize()
+		// The footer names the document in what room the page number leaves, shortened with an
+		// ellipsis rather than running into it.
+		room := pageW - 2*margin - pdf.GetStringWidth("Page 999 of 999") - 4
+		pdf.CellFormat(room, 4, fitText(pdf, w.tr(d.Footer), room), "", 0, "L", false, 0, "")
+		pdf.SetX(margin)
+		pdf.CellFormat(0, 4, page, "", 0, "R", false, 0, "")
 		pdf.SetTextColor(0, 0, 0)
 	})
 	pdf.AddPage()
@@ -116,6 +122,18 @@ func PDF(d Document) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", d.Title, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// fitText shortens s with an ellipsis until it fits width millimetres in the current font.
+func fitText(pdf *fpdf.Fpdf, s string, width float64) string {
+	if pdf.GetStringWidth(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && pdf.GetStringWidth(string(r)+"...") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "..."
 }
 
 func (h Heading) render(w *writer) {
