@@ -638,6 +638,10 @@ func addAuditCalls(t *testing.T, s *server, tn tenant, bodies map[string]any, id
 	ids["POST /api/v1/management-reviews/{id}/approve"] = map[string]string{"id": review(completeMinutes(reviewTopicIDs(t, s, admin), cmID))}
 	ids["GET /api/v1/audit-programme/{catalog}"] = map[string]string{"catalog": "iso42001-2023"}
 	ids["GET /api/v1/audits/{id}/report"] = map[string]string{"id": running.ID}
+	ids["GET /api/v1/audits/{id}/checklist"] = map[string]string{"id": running.ID}
+	ids["POST /api/v1/audits/{id}/examined"] = map[string]string{"id": running.ID}
+	bodies["POST /api/v1/audits/{id}/examined"] = map[string]any{"requirements": []string{"iso27001-2022:4.1"}, "examined": true}
+	ids["GET /api/v1/audit-programme/{catalog}/coverage"] = map[string]string{"catalog": "iso27001-2022"}
 	ids["GET /api/v1/management-reviews/{id}/minutes"] = ids["POST /api/v1/management-reviews/{id}/approve"]
 }
 
@@ -681,6 +685,58 @@ func TestAuditProgrammeDocuments(t *testing.T) {
 		}
 		if r := s.do("GET", "/api/v1/management-reviews/pack?since=soon", viewer, nil); !r.problem(t).names("since") {
 			t.Fatalf("bad pack date: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestAuditChecklistAndCoverage: an auditor ticks off what the audit examined; once it is
+// completed, the programme's coverage of the standard counts it, less what the SoA excludes.
+func TestAuditChecklistAndCoverage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		s := start(t, e)
+		acme := s.bootstrap("Acme")
+		auditor, viewer := acme.tokens[auth.Auditor], acme.tokens[auth.Viewer]
+		a := runningAudit(t, s, auditor, "ISMS Annex A audit", "annex_a", "iso27001-2022")
+		var list struct {
+			Items []struct {
+				Requirement string
+				Examined    bool
+			}
+		}
+		r := s.do("GET", "/api/v1/audits/"+a.ID+"/checklist", viewer, nil)
+		if r.json(t, &list); r.status != 200 || len(list.Items) != 93 || list.Items[0].Requirement != "iso27001-2022:A.5.1" {
+			t.Fatalf("checklist: %d, %d items", r.status, len(list.Items))
+		}
+		r = s.do("POST", "/api/v1/audits/"+a.ID+"/examined", auditor, map[string]any{"requirements": []string{"iso27001-2022:A.5.1", "iso27001-2022:A.8.13"}, "examined": true}, "If-Match", `"v2"`)
+		if r.status != 200 || r.header.Get("ETag") != `"v3"` {
+			t.Fatalf("examined: %d %s", r.status, r.body)
+		}
+		if r := s.do("POST", "/api/v1/audits/"+a.ID+"/examined", auditor, map[string]any{"requirements": []string{"iso27001-2022:9.2"}, "examined": true}); !r.problem(t).names("requirements[0]") {
+			t.Fatalf("a clause on an Annex A checklist: %d %s", r.status, r.body)
+		}
+		if r := s.do("POST", "/api/v1/audits/"+a.ID+"/examined", viewer, map[string]any{"requirements": []string{"iso27001-2022:A.5.2"}, "examined": true}); r.status != 403 {
+			t.Fatalf("a viewer ticks the checklist: %d", r.status)
+		}
+		if r := s.do("PATCH", "/api/v1/audits/"+a.ID, auditor, map[string]any{"status": "completed", "conclusion": "Conforms", "completed_on": isoDay(0)}); r.status != 200 {
+			t.Fatalf("complete: %d %s", r.status, r.body)
+		}
+		// Excluding A.8.13 in the SoA takes it out of what the cycle must cover.
+		if r := s.do("PUT", "/api/v1/soa/iso27001-2022/entries/A.8.13", acme.tokens[auth.ComplianceManager], map[string]any{"applicable": false, "justification": "No backups of our own: the SaaS provider keeps them"}); r.status != 200 {
+			t.Fatalf("exclude: %d %s", r.status, r.body)
+		}
+		var cov struct {
+			Controls        int
+			ControlsCovered int `json:"controls_covered"`
+			Clauses         int
+			ClausesCovered  int `json:"clauses_covered"`
+			Uncovered       []string
+		}
+		r = s.do("GET", "/api/v1/audit-programme/iso27001-2022/coverage", viewer, nil)
+		if r.json(t, &cov); r.status != 200 || cov.Controls != 92 || cov.ControlsCovered != 1 || cov.ClausesCovered != 0 || len(cov.Uncovered) != cov.Clauses+91 {
+			t.Fatalf("coverage: %d %+v", r.status, cov)
+		}
+		if r := s.do("GET", "/api/v1/audit-programme/nist-ai-rmf-1.0/coverage", viewer, nil); r.status != 404 {
+			t.Fatalf("coverage of a framework with no audits: %d", r.status)
 		}
 	})
 }

@@ -114,6 +114,21 @@ func TestAuditProgrammePages(t *testing.T) {
 		if n := strings.Count(pg.body, "Raise corrective action"); n != 1 {
 			t.Fatalf("%d raise links; want one, for the nonconformity", n)
 		}
+		// The checklist: ticking requirements saves them as examined; a finding counts without a tick.
+		// The nonconformity names 9.2 as a whole, which examines 9.2.1 and 9.2.2; the observation 6.1.4.
+		wants(t, "checklist", pg, "Checklist", `value="iso27001-2022:4.1"`, "3 of ")
+		tick := url.Values{"csrf_token": {tok}, "version": {versionOf(t, pg)}, "examined": {"iso27001-2022:4.1", "iso42001-2023:4.1"}}
+		if r := post(t, c, s.url+loc+"/examined", tick); r.status != http.StatusSeeOther {
+			t.Fatalf("checklist: %d %.800s", r.status, r.body)
+		}
+		pg = get(t, c, s.url+loc)
+		wants(t, "ticked checklist", pg, "Checklist saved: 2 requirements marked examined", "5 of ", `value="iso27001-2022:4.1" checked`)
+		tick.Set("version", versionOf(t, pg))
+		tick["examined"] = []string{"iso27001-2022:A.5.1"}
+		if r := post(t, c, s.url+loc+"/examined", tick); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "is not on this audit&#39;s checklist") {
+			t.Fatalf("an Annex A control on a clause checklist: %d", r.status)
+		}
+		wants(t, "programme coverage", get(t, c, s.url+"/audits"), "Coverage of the certification cycle", "0 of 30 clause requirements")
 		raise := regexp.MustCompile(`href="(/corrective-actions\?audit_id=[^"]+)"`).FindStringSubmatch(pg.body)
 		obsID := regexp.MustCompile(`id="finding-([^"]+)">\s*<td><a href="/frameworks/iso42001-2023`).FindStringSubmatch(pg.body)
 		if raise == nil || obsID == nil {

@@ -83,6 +83,8 @@ type DemoAudit struct {
 	Status     audit.Status  `json:"status"`
 	Conclusion string        `json:"conclusion,omitempty"`
 	Findings   []DemoFinding `json:"findings,omitempty"`
+	// Examined are the checklist's requirements the audit examined, by item id.
+	Examined []string `json:"examined,omitempty"`
 }
 
 // DemoFinding is a finding with, for a nonconformity, its corrective action.
@@ -393,6 +395,15 @@ func loadDemoAudit(ctx context.Context, db *store.DB, lib *catalog.Library, orgI
 			if err := loadDemoCorrectiveAction(ctx, db, orgID, a.ID, found.ID, *f.Action, person, days); err != nil {
 				return fmt.Errorf("corrective action %q: %w", f.Action.Title, err)
 			}
+		}
+	}
+	if len(d.Examined) > 0 {
+		refs := make([]string, len(d.Examined))
+		for i, id := range d.Examined {
+			refs[i] = d.Standards[0] + ":" + id
+		}
+		if _, err := db.ExamineRequirements(ctx, orgID, a.ID, audit.Examination{Requirements: refs, Examined: true}, lib, nil, as); err != nil {
+			return fmt.Errorf("checklist: %w", err)
 		}
 	}
 	_, err = db.UpdateAudit(ctx, orgID, a.ID, audit.Input{Status: &d.Status, Conclusion: &d.Conclusion, CompletedOn: ptrTo(days(d.EndDays))}, nil, as)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/annexa-dev/annexa/catalogs"
 	"github.com/annexa-dev/annexa/internal/aiact"
+	"github.com/annexa-dev/annexa/internal/api"
 	"github.com/annexa-dev/annexa/internal/app"
 	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/auth"
@@ -371,6 +372,12 @@ func TestDemoCarryOver(t *testing.T) {
 	st := prog.Standing("iso27001-2022", time.Now().UTC().Format(time.DateOnly))
 	if st.Nonconformities != 3 || st.Unanswered != 0 || st.ActionsEffective != 1 || st.ActionsUnchecked != 1 || st.ActionsOpen != 2 || st.AuditsUnderway != 1 {
 		t.Errorf("demo ISO 27001 audit programme: %+v", st)
+	}
+	// Coverage of the cycle: the clause audit examined all but 6.3, the Annex A audit the
+	// technological controls but for the two the SoA excludes.
+	cov, err := api.AuditCoverage(bg, db, lib, o.ID, "iso27001-2022")
+	if err != nil || cov.ClausesCovered != cov.Clauses-1 || cov.Uncovered[0] != "iso27001-2022:6.3" || cov.Controls != 91 || cov.ControlsCovered != 32 {
+		t.Errorf("demo ISO 27001 coverage: %d of %d clauses, %d of %d controls, first uncovered %v; %v", cov.ClausesCovered, cov.Clauses, cov.ControlsCovered, cov.Controls, cov.Uncovered[:1], err)
 	}
 	if len(prog.Reviews) != 1 || prog.Reviews[0].Status != audit.ReviewApproved {
 		t.Errorf("demo management reviews: %+v", prog.Reviews)

@@ -110,9 +110,12 @@ type Audit struct {
 	Conclusion  string    `json:"conclusion"`
 	CompletedOn string    `json:"completed_on"`
 	Findings    []Finding `json:"findings"`
-	Version     int64     `json:"version"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	// Examined lists the requirements (catalog:item) the audit marked as examined on its
+	// checklist; a finding's requirement counts as examined without a mark.
+	Examined  []string  `json:"examined"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // RecordVersion is the optimistic-concurrency version, for ETags.
@@ -237,6 +240,9 @@ func (in Input) Apply(a Audit) Audit {
 	}
 	if a.Findings == nil {
 		a.Findings = []Finding{}
+	}
+	if a.Examined == nil {
+		a.Examined = []string{}
 	}
 	return a
 }

@@ -1,11 +1,13 @@
 package audit
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/catalog"
+	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/report"
 )
 
@@ -77,5 +79,70 @@ func TestReportAndMinutesDocuments(t *testing.T) {
 	}
 	if _, err := report.PDF(m); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestChecklistExaminationAndCoverage(t *testing.T) {
+	lib, err := catalog.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Audit{ID: "a", Kind: ManagementSystem, Standards: []string{ISO27001}, Status: InProgress,
+		Findings: []Finding{{ID: "f", Requirement: "iso27001-2022:9.2.2", Kind: MinorNonconformity}}}
+	list := a.Checklist(lib)
+	refs := map[string]ChecklistItem{}
+	for _, it := range list {
+		refs[it.Requirement] = it
+	}
+	// A finding on a clause as a whole examines the requirements under it.
+	whole := Audit{Kind: ManagementSystem, Standards: []string{ISO27001}, Findings: []Finding{{Requirement: "iso27001-2022:9.2", Kind: Observation}}}
+	n := 0
+	for _, it := range whole.Checklist(lib) {
+		if it.Examined {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("a finding on 9.2 examines %d requirements, want 9.2.1 and 9.2.2", n)
+	}
+	// Leaf requirements only: 9.2 has sub-clauses, so 9.2.1 and 9.2.2 are on the list and 9.2 is not.
+	if _, ok := refs["iso27001-2022:9.2"]; ok || !refs["iso27001-2022:9.2.2"].Examined || refs["iso27001-2022:9.2.2"].Findings != 1 || refs["iso27001-2022:4.1"].Examined {
+		t.Fatalf("checklist: %d items, 9.2.2 %+v", len(list), refs["iso27001-2022:9.2.2"])
+	}
+	if _, ok := refs["iso27001-2022:A.5.1"]; ok {
+		t.Fatal("a clause audit's checklist holds Annex A controls")
+	}
+	a, err = Examination{Requirements: []string{"iso27001-2022:4.1", "iso27001-2022:4.2"}, Examined: true}.Apply(a, lib)
+	if err != nil || len(a.Examined) != 2 {
+		t.Fatalf("examine: %+v %v", a.Examined, err)
+	}
+	a, err = Examination{Requirements: []string{"iso27001-2022:4.2"}}.Apply(a, lib)
+	if err != nil || len(a.Examined) != 1 || a.Examined[0] != "iso27001-2022:4.1" {
+		t.Fatalf("unmark: %+v %v", a.Examined, err)
+	}
+	if b, err := (Examination{Requirements: []string{"iso27001-2022:5.1", "iso27001-2022:5.2"}, Examined: true, Replace: true}).Apply(a, lib); err != nil ||
+		!slices.Equal(b.Examined, []string{"iso27001-2022:5.1", "iso27001-2022:5.2"}) {
+		t.Fatalf("replace the marks: %+v %v", b.Examined, err)
+	}
+	if b, err := (Examination{Replace: true}).Apply(a, lib); err != nil || len(b.Examined) != 0 {
+		t.Fatalf("clear the marks: %+v %v", b.Examined, err)
+	}
+	if _, err := (Examination{Requirements: []string{"iso27001-2022:A.5.1", "iso42001-2023:4.1"}, Examined: true}).Apply(a, lib); !hasField(err, "requirements[0]") || !hasField(err, "requirements[1]") {
+		t.Fatalf("out-of-scope marks: %v", err)
+	}
+	a.Status = Completed
+	if _, err := (Examination{Requirements: []string{"iso27001-2022:4.2"}, Examined: true}).Apply(a, lib); !fault.Is(err, fault.Conflict) {
+		t.Fatalf("a completed audit's checklist changed: %v", err)
+	}
+
+	today := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	a.CompletedOn = "2026-06-30"
+	old := Audit{ID: "old", Kind: AnnexA, Standards: []string{ISO27001}, Status: Completed, CompletedOn: "2022-01-10", Examined: []string{"iso27001-2022:A.5.2"}}
+	annex := Audit{ID: "x", Kind: AnnexA, Standards: []string{ISO27001}, Status: Completed, CompletedOn: "2025-05-01", Examined: []string{"iso27001-2022:A.5.1", "iso27001-2022:A.8.11"}}
+	cat, _ := lib.Catalog(ISO27001)
+	cov := Programme{Audits: []Audit{a, old, annex}}.Coverage(cat, map[string]bool{"A.8.11": true}, today)
+	if cov.ClausesCovered != 2 || cov.Controls != 92 || cov.ControlsCovered != 1 || cov.Since != "2023-11-28" ||
+		slices.Contains(cov.Uncovered, "iso27001-2022:A.5.1") || !slices.Contains(cov.Uncovered, "iso27001-2022:A.5.2") || slices.Contains(cov.Uncovered, "iso27001-2022:A.8.11") {
+		t.Fatalf("coverage: %+v", cov)
 	}
 }

@@ -18,17 +18,17 @@ import (
 // actions and management reviews (improvement.go).
 
 const internalAuditColumns = `id, org_id, title, kind, standards, scope, lead_auditor_id, planned_start, planned_end, status, conclusion,
-	completed_on, findings, version, created_at, updated_at`
+	completed_on, findings, examined, version, created_at, updated_at`
 
 func scanInternalAudit(row interface{ Scan(...any) error }) (audit.Audit, error) {
 	var a audit.Audit
-	var standards, findings string
+	var standards, findings, examined string
 	if err := row.Scan(&a.ID, &a.OrgID, &a.Title, &a.Kind, &standards, &a.Scope, &a.LeadAuditorID, &a.PlannedStart, &a.PlannedEnd,
-		&a.Status, &a.Conclusion, &a.CompletedOn, &findings, &a.Version, &a.CreatedAt, &a.UpdatedAt); err != nil {
+		&a.Status, &a.Conclusion, &a.CompletedOn, &findings, &examined, &a.Version, &a.CreatedAt, &a.UpdatedAt); err != nil {
 		return a, err
 	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	if err := decodeJSONColumns(a.ID, standards, &a.Standards, findings, &a.Findings); err != nil {
+	if err := decodeJSONColumns(a.ID, standards, &a.Standards, findings, &a.Findings, examined, &a.Examined); err != nil {
 		return a, err
 	}
 	for i := range a.Findings {
@@ -126,11 +126,11 @@ func withMembers(ctx context.Context, q querier, orgID string, ruleErr error, pe
 
 func auditArgs(a audit.Audit) []any {
 	return []any{a.Title, string(a.Kind), mustJSON(a.Standards), a.Scope, a.LeadAuditorID, a.PlannedStart, a.PlannedEnd, string(a.Status),
-		a.Conclusion, a.CompletedOn, mustJSON(a.Findings), a.Version, a.CreatedAt, a.UpdatedAt}
+		a.Conclusion, a.CompletedOn, mustJSON(a.Findings), mustJSON(a.Examined), a.Version, a.CreatedAt, a.UpdatedAt}
 }
 
 const internalAuditWriteColumns = `title, kind, standards, scope, lead_auditor_id, planned_start, planned_end, status, conclusion, completed_on,
-	findings, version, created_at, updated_at`
+	findings, examined, version, created_at, updated_at`
 
 // CreateAudit plans an audit (or records one already under way).
 func (db *DB) CreateAudit(ctx context.Context, orgID string, in audit.Input, actor auditlog.Actor) (audit.Audit, error) {
@@ -175,6 +175,14 @@ func (db *DB) AddFinding(ctx context.Context, orgID, auditID string, nf audit.Ne
 		return after, nil
 	})
 	return a, f, err
+}
+
+// ExamineRequirements marks requirements on an audit's checklist as examined, or takes the
+// marks off, while the audit is in progress.
+func (db *DB) ExamineRequirements(ctx context.Context, orgID, auditID string, e audit.Examination, cats audit.Catalogs, ifVersion *int64, actor auditlog.Actor) (audit.Audit, error) {
+	return audits.edit(ctx, db, orgID, auditID, ifVersion, actor, func(_ *sql.Tx, before audit.Audit, _ time.Time) (audit.Audit, error) {
+		return e.Apply(before, cats)
+	})
 }
 
 // DeleteFinding withdraws a finding recorded in error, while the audit is in progress and no

@@ -334,3 +334,30 @@ func TestManagementReviewApproval(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditChecklistIsKept(t *testing.T) {
+	lib := library(t)
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db := storetest.Open(t, e)
+		o, admin := bootstrap(t, db)
+		a, err := db.CreateAudit(ctx, o.ID, combinedAudit(admin.ID), cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mark := audit.Examination{Requirements: []string{"iso42001-2023:6.1.4", "iso27001-2022:5.2"}, Examined: true}
+		if _, err := db.ExamineRequirements(ctx, o.ID, a.ID, mark, lib, nil, cli); !fault.Is(err, fault.Conflict) {
+			t.Fatalf("a checklist before the audit starts: %v", err)
+		}
+		a, _ = db.UpdateAudit(ctx, o.ID, a.ID, audit.Input{Status: ptr(audit.InProgress)}, nil, cli)
+		a, err = db.ExamineRequirements(ctx, o.ID, a.ID, mark, lib, ptr(a.Version), cli)
+		if err != nil || len(a.Examined) != 2 {
+			t.Fatalf("examine: %+v %v", a.Examined, err)
+		}
+		got, err := db.Audit(ctx, o.ID, a.ID)
+		if err != nil || len(got.Examined) != 2 || got.Examined[0] != "iso27001-2022:5.2" {
+			t.Fatalf("read back: %+v %v", got.Examined, err)
+		}
+		_, err = db.ExamineRequirements(ctx, o.ID, a.ID, audit.Examination{Requirements: []string{"iso27001-2022:A.5.1"}, Examined: true}, lib, nil, cli)
+		wantFields(t, err, fault.Invalid, "requirements[0]")
+	})
+}

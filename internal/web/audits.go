@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/annexa-dev/annexa/internal/api"
 	"github.com/annexa-dev/annexa/internal/audit"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/fault"
@@ -26,6 +27,8 @@ import (
 // draws from it.
 type standingView struct {
 	audit.Standing
+	// Coverage is what the completed audits of the certification cycle examined.
+	Coverage                     audit.Coverage
 	Name                         string
 	AuditVerdict, ReviewVerdict  audit.Verdict
 	ActionsVerdict               audit.Verdict
@@ -217,6 +220,12 @@ func (s *Server) renderAudits(w http.ResponseWriter, r *http.Request, p auth.Pri
 		sts = append(sts, prog.Standing(id, today))
 	}
 	d.Standing, d.People = s.standingViews(sts, today), people
+	for i := range d.Standing {
+		if d.Standing[i].Coverage, err = api.AuditCoverage(ctx, s.db, s.opts.Catalogs.Builtin(), p.OrgID, d.Standing[i].Standard); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	for _, a := range pg.Items {
 		d.Rows = append(d.Rows, auditRow{Audit: a, Lead: names[a.LeadAuditorID]})
 	}
@@ -297,6 +306,9 @@ type internalAuditData struct {
 	CanManage bool
 	CanRaise  bool
 	CanDelete bool
+	// Checklist is every requirement in the audit's scope; Examined counts those examined.
+	Checklist []audit.ChecklistItem
+	Examined  int
 }
 
 // auditForms are what the person typed into the audit page's forms, kept when a write is refused.
@@ -339,6 +351,12 @@ func (s *Server) renderAudit(w http.ResponseWriter, r *http.Request, p auth.Prin
 		Finding: forms.Finding, Complete: forms.Complete,
 		CanManage: p.Can(auth.ManageAudits), CanRaise: p.Can(auth.ManageCorrectiveActions)}
 	d.CanDelete = d.CanManage && (a.Status == audit.Planned || a.Status == audit.Cancelled)
+	d.Checklist = a.Checklist(s.opts.Catalogs.Builtin())
+	for _, it := range d.Checklist {
+		if it.Examined {
+			d.Examined++
+		}
+	}
 	if d.Complete.CompletedOn == "" {
 		d.Complete.CompletedOn = risk.Today(time.Now())
 	}
@@ -461,6 +479,21 @@ func (s *Server) findingAdd(w http.ResponseWriter, r *http.Request, p auth.Princ
 	}
 	s.setFlash(w, r, msg)
 	http.Redirect(w, r, "/audits/"+a.ID+"#findings-h", http.StatusSeeOther)
+}
+
+// auditExamined saves the checklist: the requirements ticked are those examined.
+func (s *Server) auditExamined(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if s.deny(w, r, p, auth.ManageAudits) {
+		return
+	}
+	e := audit.Examination{Requirements: r.PostForm["examined"], Examined: true, Replace: true}
+	a, err := s.db.ExamineRequirements(r.Context(), p.OrgID, r.PathValue("id"), e, s.opts.Catalogs.Builtin(), formVersion(r), actorOf(p))
+	if err != nil {
+		s.redisplayAudit(w, r, p, auditForms{}, err)
+		return
+	}
+	s.setFlash(w, r, fmt.Sprintf("Checklist saved: %d requirements marked examined (findings count as examined too).", len(a.Examined)))
+	http.Redirect(w, r, "/audits/"+a.ID+"#checklist-h", http.StatusSeeOther)
 }
 
 func (s *Server) findingDelete(w http.ResponseWriter, r *http.Request, p auth.Principal) {

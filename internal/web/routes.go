@@ -112,6 +112,7 @@ func (s *Server) routes() {
 	handle("POST /audits/{id}/cancel", s.signedIn(s.auditMove(audit.Cancelled)))
 	handle("POST /audits/{id}/delete", s.signedIn(s.auditDelete))
 	handle("POST /audits/{id}/findings", s.signedIn(s.findingAdd))
+	handle("POST /audits/{id}/examined", s.signedIn(s.auditExamined))
 	handle("POST /audits/{id}/findings/{finding}/delete", s.signedIn(s.findingDelete))
 	handle("GET /corrective-actions", s.signedIn(s.actionsPage))
 	handle("POST /corrective-actions", s.signedIn(s.actionCreate))
