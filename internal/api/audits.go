@@ -88,6 +88,10 @@ func (s *Server) auditRoutes() []Route {
 			Permission: auth.ManageReviews, Params: reviewID, Request: audit.ReviewInput{}, Response: audit.Review{}, Conditional: true, Handle: s.patchManagementReview},
 		{Method: "DELETE", Pattern: "/api/v1/management-reviews/{id}", Tag: "Management reviews", Summary: "Remove draft minutes; approved ones are a record and stay",
 			Permission: auth.ManageReviews, Params: reviewID, Status: http.StatusNoContent, Handle: s.deleteManagementReview},
+		{Method: "POST", Pattern: "/api/v1/management-reviews/{id}/decisions/{decision}", Tag: "Management reviews",
+			Summary:    "Follow up a decision of approved minutes: the date it was carried out, or empty for not yet; the minutes themselves do not change",
+			Permission: auth.ManageReviews, Params: append(slices.Clone(reviewID), Param{Name: "decision", In: "path", Description: "the decision's id"}),
+			Request: audit.DecisionProgress{}, Response: audit.Review{}, Conditional: true, Handle: s.followUpDecision},
 		{Method: "POST", Pattern: "/api/v1/management-reviews/{id}/approve", Tag: "Management reviews",
 			Summary:    "Approve the minutes as the caller (top management), once complete: held, attended, every input topic considered and at least one decision",
 			Permission: auth.ApproveReviews, Params: reviewID, Response: audit.Review{}, Conditional: true, Handle: s.approveManagementReview},
@@ -295,6 +299,18 @@ func (s *Server) approveManagementReview(c *Call) (any, error) {
 		return nil, err
 	}
 	return s.db.ApproveManagementReview(c.R.Context(), c.Principal.OrgID, c.R.PathValue("id"), c.Principal, ifv, c.Actor())
+}
+
+func (s *Server) followUpDecision(c *Call) (any, error) {
+	var p audit.DecisionProgress
+	if err := c.Decode(&p); err != nil {
+		return nil, err
+	}
+	ifv, err := c.IfMatch()
+	if err != nil {
+		return nil, err
+	}
+	return s.db.FollowUpDecision(c.R.Context(), c.Principal.OrgID, c.R.PathValue("id"), c.R.PathValue("decision"), p, ifv, c.Actor())
 }
 
 func (s *Server) auditStanding(c *Call) (any, error) {

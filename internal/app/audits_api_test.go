@@ -636,6 +636,15 @@ func addAuditCalls(t *testing.T, s *server, tn tenant, bodies map[string]any, id
 	ids["PATCH /api/v1/management-reviews/{id}"] = ids["GET /api/v1/management-reviews/{id}"]
 	ids["DELETE /api/v1/management-reviews/{id}"] = map[string]string{"id": review(draft)}
 	ids["POST /api/v1/management-reviews/{id}/approve"] = map[string]string{"id": review(completeMinutes(reviewTopicIDs(t, s, admin), cmID))}
+	// A second set of complete minutes, approved, for following up its decision.
+	followed := review(completeMinutes(reviewTopicIDs(t, s, admin), cmID))
+	if r := s.do("POST", "/api/v1/management-reviews/"+followed+"/approve", admin, nil); r.status != 200 {
+		t.Fatalf("walk approval: %d %s", r.status, r.body)
+	}
+	var decided struct{ Decisions []struct{ ID string } }
+	s.do("GET", "/api/v1/management-reviews/"+followed, admin, nil).json(t, &decided)
+	ids["POST /api/v1/management-reviews/{id}/decisions/{decision}"] = map[string]string{"id": followed, "decision": decided.Decisions[0].ID}
+	bodies["POST /api/v1/management-reviews/{id}/decisions/{decision}"] = map[string]any{"done_on": isoDay(0)}
 	ids["GET /api/v1/audit-programme/{catalog}"] = map[string]string{"catalog": "iso42001-2023"}
 	ids["GET /api/v1/audits/{id}/report"] = map[string]string{"id": running.ID}
 	ids["GET /api/v1/audits/{id}/checklist"] = map[string]string{"id": running.ID}

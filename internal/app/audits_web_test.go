@@ -368,6 +368,18 @@ func TestManagementReviewPages(t *testing.T) {
 		if r := post(t, c, s.url+loc, minutes); r.status != http.StatusConflict || !strings.Contains(r.body, "its minutes no longer change") {
 			t.Fatalf("edit approved minutes: %d", r.status)
 		}
+		// Following up a decision changes that and nothing else.
+		decision := regexp.MustCompile(`action="(/management-reviews/[^"]+/decisions/[^"]+)"`).FindStringSubmatch(pg.body)
+		if decision == nil {
+			t.Fatal("approved minutes offer no follow-up of their decisions")
+		}
+		if r := post(t, c, s.url+decision[1], url.Values{"csrf_token": {tok}, "done_on": {"2999-01-01"}}); r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("done in the future: %d", r.status)
+		}
+		if r := post(t, c, s.url+decision[1], url.Values{"csrf_token": {tok}, "done_on": {"2020-05-04"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("follow up: %d %.800s", r.status, r.body)
+		}
+		wants(t, "followed up", get(t, c, s.url+loc), "Decision marked done on 2020-05-04.", "Done 2020-05-04", "Considered: risk")
 		wants(t, "reviews list", get(t, c, s.url+"/management-reviews"), "Management review 2026", "Approved")
 		wants(t, "programme standing", get(t, c, s.url+"/audits"), "<strong>2020-02-01</strong>last approved management review",
 			"more than a year ago")

@@ -167,3 +167,26 @@ func TestApproveNeedsCompleteMinutes(t *testing.T) {
 		t.Fatalf("approved twice: %v", err)
 	}
 }
+
+func TestDecisionFollowUp(t *testing.T) {
+	r := Review{HeldOn: "2026-10-01", Status: ReviewDraft, Decisions: []Decision{{ID: "d1", Text: "Fund a tool", Due: "2026-12-31"}}}
+	if _, err := (DecisionProgress{DoneOn: "2026-11-01"}).FollowUp(r, "d1", "2026-11-27"); !fault.Is(err, fault.Conflict) {
+		t.Fatalf("follow up a draft: %v", err)
+	}
+	r.Status = ReviewApproved
+	if _, err := (DecisionProgress{DoneOn: "2026-11-01"}).FollowUp(r, "nope", "2026-11-27"); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("an unknown decision: %v", err)
+	}
+	for _, bad := range []string{"2026-12-01", "2026-09-30", "soon"} {
+		if _, err := (DecisionProgress{DoneOn: bad}).FollowUp(r, "d1", "2026-11-27"); !hasField(err, "done_on") {
+			t.Errorf("done on %s: %v", bad, err)
+		}
+	}
+	got, err := DecisionProgress{DoneOn: "2026-11-01"}.FollowUp(r, "d1", "2026-11-27")
+	if err != nil || got.Decisions[0].DoneOn != "2026-11-01" || r.Decisions[0].DoneOn != "" {
+		t.Fatalf("done: %+v %v (the original must not change)", got.Decisions, err)
+	}
+	if got, _ = (DecisionProgress{}).FollowUp(got, "d1", "2026-11-27"); got.Decisions[0].DoneOn != "" {
+		t.Fatal("a decision cannot be marked not done again")
+	}
+}

@@ -77,6 +77,35 @@ type Decision struct {
 	Text    string `json:"text"`
 	OwnerID string `json:"owner_id"`
 	Due     string `json:"due"`
+	// DoneOn is when the decision was carried out, recorded after the review (the minutes say
+	// what was decided; this follows it up for the next review's first input, 9.3.2 a)).
+	DoneOn string `json:"done_on,omitempty"`
+}
+
+// DecisionProgress records a decision as carried out on a date, or "" for not yet.
+type DecisionProgress struct {
+	DoneOn string `json:"done_on"`
+}
+
+// FollowUp records a decision's progress on approved minutes; only that field changes.
+func (p DecisionProgress) FollowUp(r Review, decisionID string, today string) (Review, error) {
+	if r.Status != ReviewApproved {
+		return r, &fault.Error{Code: fault.Conflict, Message: "decisions are followed up once the minutes are approved; edit the draft instead"}
+	}
+	i := slices.IndexFunc(r.Decisions, func(d Decision) bool { return d.ID == decisionID })
+	if i < 0 {
+		return r, fault.NotFoundf("decision", decisionID)
+	}
+	var v fault.Validation
+	v.Check(p.DoneOn != "" && !risk.ValidDate(p.DoneOn), "done_on", "must be a date written YYYY-MM-DD, or empty for not done")
+	v.Check(p.DoneOn != "" && p.DoneOn > today, "done_on", "must not be in the future")
+	v.Check(p.DoneOn != "" && p.DoneOn < r.HeldOn, "done_on", "must not be before the review was held")
+	if err := v.Err(); err != nil {
+		return r, err
+	}
+	r.Decisions = slices.Clone(r.Decisions)
+	r.Decisions[i].DoneOn = p.DoneOn
+	return r, nil
 }
 
 // Review is one management review: when it was held, who attended, what it considered on

@@ -86,15 +86,22 @@ func BuildReviewPack(ctx context.Context, src DashboardSource, orgID string, lib
 	}
 
 	if last != nil {
-		past := 0
+		done, late := 0, 0
 		for _, x := range last.Decisions {
-			if x.Due != "" && x.Due < today {
-				past++
+			switch {
+			case x.DoneOn != "":
+				done++
+			case x.Due != "" && x.Due < today:
+				late++
 			}
 		}
-		add("previous_actions", "The review %q of %s decided %d actions; %d are past their due date.", last.Title, last.HeldOn, len(last.Decisions), past)
+		add("previous_actions", "The review %q of %s decided %d actions: %d done, %d open past their due date.", last.Title, last.HeldOn, len(last.Decisions), done, late)
 		for _, x := range last.Decisions {
-			add("previous_actions", "Decided: %s (due %s).", x.Text, nonEmpty(x.Due, "no date"))
+			state := "open, due " + nonEmpty(x.Due, "without a date")
+			if x.DoneOn != "" {
+				state = "done on " + x.DoneOn
+			}
+			add("previous_actions", "Decided: %s (%s).", x.Text, state)
 		}
 	}
 

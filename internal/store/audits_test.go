@@ -314,6 +314,12 @@ func TestManagementReviewApproval(t *testing.T) {
 		if _, err := db.UpdateManagementReview(ctx, o.ID, r.ID, audit.ReviewInput{Title: ptr("x")}, nil, cli); !fault.Is(err, fault.Conflict) {
 			t.Fatalf("edit approved minutes: %v", err)
 		}
+		// The decisions are followed up on the approved minutes, which otherwise stay as they were.
+		today := time.Now().UTC().Format(time.DateOnly)
+		fu, err := db.FollowUpDecision(ctx, o.ID, r.ID, r.Decisions[0].ID, audit.DecisionProgress{DoneOn: today}, ptr(r.Version), cli)
+		if err != nil || fu.Decisions[0].DoneOn != today || fu.Status != audit.ReviewApproved || fu.Title != r.Title {
+			t.Fatalf("follow up: %+v %v", fu, err)
+		}
 		if err := db.DeleteManagementReview(ctx, o.ID, r.ID, nil, cli); !fault.Is(err, fault.Conflict) {
 			t.Fatalf("delete approved minutes: %v", err)
 		}

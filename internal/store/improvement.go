@@ -289,6 +289,13 @@ func (db *DB) ApproveManagementReview(ctx context.Context, orgID, id string, by 
 	})
 }
 
+// FollowUpDecision records a decision of approved minutes as carried out (or not yet).
+func (db *DB) FollowUpDecision(ctx context.Context, orgID, reviewID, decisionID string, p audit.DecisionProgress, ifVersion *int64, actor auditlog.Actor) (audit.Review, error) {
+	return reviews.edit(ctx, db, orgID, reviewID, ifVersion, actor, func(_ *sql.Tx, before audit.Review, at time.Time) (audit.Review, error) {
+		return p.FollowUp(before, decisionID, today(at))
+	})
+}
+
 // DeleteManagementReview removes draft minutes; approved ones are a record and stay.
 func (db *DB) DeleteManagementReview(ctx context.Context, orgID, id string, ifVersion *int64, actor auditlog.Actor) error {
 	return reviews.remove(ctx, db, orgID, id, ifVersion, actor, audit.ChangeReview)

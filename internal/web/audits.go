@@ -481,6 +481,29 @@ func (s *Server) findingAdd(w http.ResponseWriter, r *http.Request, p auth.Princ
 	http.Redirect(w, r, "/audits/"+a.ID+"#findings-h", http.StatusSeeOther)
 }
 
+// decisionFollowUp records when a decision of approved minutes was carried out.
+func (s *Server) decisionFollowUp(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if s.deny(w, r, p, auth.ManageReviews) {
+		return
+	}
+	done := r.PostFormValue("done_on")
+	rv, err := s.db.FollowUpDecision(r.Context(), p.OrgID, r.PathValue("id"), r.PathValue("decision"), audit.DecisionProgress{DoneOn: done}, formVersion(r), actorOf(p))
+	if err != nil {
+		if !refused(err) {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderReview(w, r, p, fault.CodeStatus(err), nil, err)
+		return
+	}
+	msg := "Decision marked done on " + done + "."
+	if done == "" {
+		msg = "Decision marked not done yet."
+	}
+	s.setFlash(w, r, msg)
+	http.Redirect(w, r, "/management-reviews/"+rv.ID+"#decisions-h", http.StatusSeeOther)
+}
+
 // auditExamined saves the checklist: the requirements ticked are those examined.
 func (s *Server) auditExamined(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if s.deny(w, r, p, auth.ManageAudits) {
@@ -900,6 +923,8 @@ type reviewData struct {
 	People              []auth.Member
 	CanEdit             bool
 	CanApprove          bool
+	// CanFollowUp offers recording, on approved minutes, when each decision was carried out.
+	CanFollowUp bool
 }
 
 // reviewTyped is what the person typed into the minutes, kept when a save is refused.
@@ -934,7 +959,7 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	draft := rv.Status == audit.ReviewDraft
 	d := reviewData{Review: rv, Version: strconv.FormatInt(rv.Version, 10), StdNames: s.standardNames(), Names: names, People: people,
-		CanEdit: draft && p.Can(auth.ManageReviews), CanApprove: draft && p.Can(auth.ApproveReviews),
+		CanEdit: draft && p.Can(auth.ManageReviews), CanApprove: draft && p.Can(auth.ApproveReviews), CanFollowUp: !draft && p.Can(auth.ManageReviews),
 		Form:      reviewForm{Title: rv.Title, HeldOn: rv.HeldOn, Attendees: strings.Join(rv.Attendees, "\n"), Standards: rv.Standards},
 		Decisions: rv.Decisions}
 	inputs := rv.Inputs

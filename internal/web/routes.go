@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	handle("GET /management-reviews/{id}", s.signedIn(s.reviewPage))
 	handle("POST /management-reviews/{id}", s.signedIn(s.reviewSave))
 	handle("POST /management-reviews/{id}/approve", s.signedIn(s.reviewApprove))
+	handle("POST /management-reviews/{id}/decisions/{decision}", s.signedIn(s.decisionFollowUp))
 	handle("POST /management-reviews/{id}/delete", s.signedIn(s.reviewDelete))
 	handle("GET /monitoring", s.signedIn(s.monitoringPage))
 	handle("GET /ai-systems/{id}/monitoring", s.signedIn(s.systemMonitoringPage))
