@@ -18,7 +18,7 @@ func TestDependencyRule(t *testing.T) {
 		mod + "store", mod + "api", mod + "web", mod + "app", mod + "cli", mod + "middleware"}
 	capabilities := map[string]bool{"auth": true, "org": true, "auditlog": true, "fault": true, "catalog": true, "aiact": true,
 		"inventory": true, "discovery": true, "risk": true, "impact": true, "control": true, "evidence": true, "readiness": true,
-		"audit": true, "monitor": true, "report": true}
+		"audit": true, "monitor": true, "report": true, "techdoc": true, "soa": true, "roadmap": true, "spreadsheet": true}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)

@@ -801,6 +801,9 @@ func addMonitoringCalls(t *testing.T, s *server, tn tenant, bodies map[string]an
 	t.Helper()
 	admin := tn.tokens[auth.Admin]
 	system := watchedSystem(t, s, tn, "Walk monitored system")
+	// The technical documentation outline reads the same system's monitoring.
+	ids["GET /api/v1/ai-systems/{id}/technical-documentation"] = map[string]string{"id": system}
+	ids["GET /api/v1/ai-systems/{id}/technical-documentation/pdf"] = map[string]string{"id": system}
 	acc := watchMetric(t, s, admin, system, map[string]any{"name": "accuracy", "measure": "accuracy", "min": 0.9})
 	spare := watchMetric(t, s, admin, system, map[string]any{"name": "spare", "kind": "operational"})
 	psi := watchMetric(t, s, admin, system, map[string]any{"name": "psi_score", "measure": "psi"})

@@ -129,6 +129,7 @@ func (s *Server) routes() {
 	handle("POST /management-reviews/{id}/delete", s.signedIn(s.reviewDelete))
 	handle("GET /monitoring", s.signedIn(s.monitoringPage))
 	handle("GET /ai-systems/{id}/monitoring", s.signedIn(s.systemMonitoringPage))
+	handle("GET /ai-systems/{id}/technical-documentation", s.signedIn(s.techdocPage))
 	handle("POST /ai-systems/{id}/metrics", s.signedIn(s.metricCreate))
 	handle("POST /ai-systems/{id}/readings", s.signedIn(s.readingRecord))
 	handle("POST /ai-systems/{id}/oversight", s.signedIn(s.oversightLog))

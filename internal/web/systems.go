@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/aiact"
+	"github.com/annexa-dev/annexa/internal/api"
 	"github.com/annexa-dev/annexa/internal/auth"
 	"github.com/annexa-dev/annexa/internal/fault"
 	"github.com/annexa-dev/annexa/internal/impact"
@@ -530,4 +531,17 @@ func (s *Server) systemQuestionnaire(r *http.Request, p auth.Principal) (Questio
 			return "/ai-systems/" + sys.ID, nil
 		},
 	}, nil
+}
+
+// techdocPage shows the outline of a system's technical documentation (Art. 11, Annex IV).
+func (s *Server) techdocPage(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if s.deny(w, r, p, auth.ReadRecords) {
+		return
+	}
+	o, _, err := api.TechnicalDocumentation(r.Context(), s.db, p.OrgID, r.PathValue("id"), time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "techdoc", page{Title: "Technical documentation: " + o.SystemName, Nav: "ai-systems", Principal: &p, CSRF: csrfFrom(r), Data: o})
 }
