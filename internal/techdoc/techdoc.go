@@ -300,7 +300,7 @@ var fill = map[string]func(p *Part, rec Records, now time.Time){
 			if r.TreatmentRequired {
 				untreated++
 			}
-			p.add("Risk", "%s (%s, %s; treatment: %s)", r.Title, r.Category, r.EffectiveLevel, orDash(words(string(r.Treatment))))
+			p.add("Risk", "%s (%s, %s; treatment: %s)", r.Title, r.Category, r.EffectiveLevel, treatmentWords(r.Treatment))
 		}
 		if len(rec.Risks) > 0 {
 			levels := make([]string, 0, len(byLevel))
@@ -449,11 +449,11 @@ func dateOf(t *time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-func orDash(s string) string {
-	if s == "" {
+func treatmentWords(t risk.Treatment) string {
+	if t == "" {
 		return "none chosen"
 	}
-	return s
+	return words(string(t))
 }
 
 // Document lays the outline out as a PDF document for the provider's documentation file.
