@@ -30,6 +30,7 @@ var enumValues = map[reflect.Type][]string{
 	reflect.TypeFor[auth.Permission]():             strs(auth.Permissions),
 	reflect.TypeFor[org.AIRole]():                  strs(org.AIRoles),
 	reflect.TypeFor[org.ActRole]():                 strs(org.ActRoles),
+	reflect.TypeFor[org.PartyKind]():               strs(org.PartyKinds),
 	reflect.TypeFor[auditlog.Action]():             {string(auditlog.Create), string(auditlog.Update), string(auditlog.Delete)},
 	reflect.TypeFor[auditlog.ActorKind]():          {string(auditlog.ByUser), string(auditlog.ByToken), string(auditlog.BySystem)},
 	reflect.TypeFor[inventory.Sourcing]():          strs(inventory.Sourcings),

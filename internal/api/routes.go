@@ -97,7 +97,7 @@ func (s *Server) table() []Route {
 			}, pageParams...), Response: AuditLogPage{}, Handle: s.auditLog},
 		{Method: "GET", Pattern: "/api/v1/audit-log/verify", Tag: "Audit trail", Summary: "Re-compute the organisation's hash chain and name the first broken entry",
 			Permission: auth.ReadAuditLog, Response: auditlog.Verification{}, Handle: s.verifyAuditLog},
-	}, slices.Concat(s.catalogRoutes(), s.systemRoutes(), s.discoveryRoutes(), s.inventoryFileRoutes(), s.planRoutes(), s.impactRoutes(), s.controlRoutes(), s.riskRoutes(), s.readinessRoutes(), s.auditRoutes(), s.auditDocumentRoutes(), s.monitoringRoutes(), s.techdocRoutes())...)
+	}, slices.Concat(s.catalogRoutes(), s.systemRoutes(), s.discoveryRoutes(), s.inventoryFileRoutes(), s.planRoutes(), s.impactRoutes(), s.controlRoutes(), s.riskRoutes(), s.readinessRoutes(), s.auditRoutes(), s.auditDocumentRoutes(), s.monitoringRoutes(), s.techdocRoutes(), s.partyRoutes())...)
 }
 
 func (s *Server) me(c *Call) (any, error) {

@@ -48,6 +48,7 @@ type DemoProgramme struct {
 	Audits      []DemoAudit     `json:"audits"`
 	Reviews     []DemoReview    `json:"management_reviews"`
 	Monitoring  []DemoMonitored `json:"monitoring"`
+	Parties     []org.PartyInput `json:"interested_parties"`
 }
 
 // DemoMonitored is an AI system's monitoring: metrics with values pushed over the past weeks
@@ -348,6 +349,13 @@ func loadDemoProgramme(ctx context.Context, db *store.DB, fsys fs.FS, orgID stri
 	for _, r := range d.Reviews {
 		if err := loadDemoReview(ctx, db, orgID, r, person, days); err != nil {
 			return false, fmt.Errorf("demo management review %q: %w", r.Title, err)
+		}
+	}
+
+	// The interested parties of both management systems (4.2).
+	for _, in := range d.Parties {
+		if _, err := db.CreateParty(ctx, orgID, in, demoAs(lars)); err != nil {
+			return false, fmt.Errorf("demo interested party %s: %w", *in.Name, err)
 		}
 	}
 

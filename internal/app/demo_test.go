@@ -349,9 +349,10 @@ func TestDemoCarryOver(t *testing.T) {
 	// has only its first combined audit planned, and the corrective action the credit scoring
 	// drift alert raised (shared by both management systems) shows its corrective action at work.
 	checks := map[string]map[string]readiness.Status{
-		"iso27001-2022": {"internal_audit": readiness.Met, "management_review": readiness.Met, "corrective_actions": readiness.Met},
+		"iso27001-2022": {"internal_audit": readiness.Met, "management_review": readiness.Met, "corrective_actions": readiness.Met,
+			"interested_parties": readiness.Met},
 		"iso42001-2023": {"internal_audit": readiness.Partial, "management_review": readiness.Open, "corrective_actions": readiness.Met,
-			"ai_monitoring": readiness.Partial},
+			"ai_monitoring": readiness.Partial, "interested_parties": readiness.Partial},
 	}
 	for cat, want := range checks {
 		c, _ := lib.Catalog(cat)
@@ -415,7 +416,7 @@ func TestDemoReviewPack(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(year.Topics["audit_results"]) != 2 || !strings.HasPrefix(year.Topics["nonconformities"][0], "0 major and 3 minor") ||
-		len(year.Topics["improvement"]) != 1 || len(year.Topics["interested_parties"]) != 0 || len(year.Topics["risk"]) != 2 {
+		len(year.Topics["improvement"]) != 1 || len(year.Topics["interested_parties"]) != 1 || len(year.Topics["risk"]) != 2 {
 		t.Fatalf("pack over the year: %q", year.Topics)
 	}
 	if _, err := readiness.BuildReviewPack(bg, db, o.ID, lib, now, []string{"iso9001"}, "yesterday"); err == nil {

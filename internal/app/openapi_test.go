@@ -123,6 +123,7 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	addControlCalls(t, s, tn, bodies, ids, query, headers)
 	addRiskCalls(t, s, tn, bodies, ids, query)
 	addAuditCalls(t, s, tn, bodies, ids)
+	addPartyCalls(t, s, tn, bodies, ids)
 	addMonitoringCalls(t, s, tn, bodies, ids)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern

@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/annexa-dev/annexa/internal/audit"
@@ -11,6 +12,7 @@ import (
 	"github.com/annexa-dev/annexa/internal/evidence"
 	"github.com/annexa-dev/annexa/internal/impact"
 	"github.com/annexa-dev/annexa/internal/monitor"
+	"github.com/annexa-dev/annexa/internal/org"
 	"github.com/annexa-dev/annexa/internal/risk"
 	"github.com/annexa-dev/annexa/internal/soa"
 )
@@ -26,6 +28,7 @@ type Records interface {
 	SoAVersions(ctx context.Context, orgID, catalogID string) ([]soa.Version, error)
 	AuditProgramme(ctx context.Context, orgID string) (audit.Programme, error)
 	MonitoringStats(ctx context.Context, orgID string) (monitor.Stats, error)
+	Parties(ctx context.Context, orgID string) ([]org.Party, error)
 }
 
 // policyControl is the Annex A control each standard's policy clause (5.2) rests on.
@@ -132,6 +135,27 @@ func Gather(ctx context.Context, src Records, orgID string, cat *catalog.Catalog
 		approved = approved || v.Approved()
 	}
 	yesNo("soa_approved", approved, "an approved Statement of Applicability version exists", "no Statement of Applicability version is approved")
+	ps, err := src.Parties(ctx, orgID)
+	if err != nil {
+		return in, err
+	}
+	var relevant, decided int
+	for _, p := range ps {
+		if slices.Contains(p.Standards, cat.ID) {
+			relevant++
+			if p.Decided() {
+				decided++
+			}
+		}
+	}
+	switch {
+	case relevant == 0:
+		set("interested_parties", Open, "no interested party of this management system is recorded")
+	case decided == relevant:
+		set("interested_parties", Met, fmt.Sprintf("%d interested parties, each with its requirements and a decision on whether the management system addresses them", relevant))
+	default:
+		set("interested_parties", Partial, fmt.Sprintf("%d of %d interested parties have their requirements recorded and decided", decided, relevant))
+	}
 	mon, err := src.MonitoringStats(ctx, orgID)
 	if err != nil {
 		return in, err

@@ -27,6 +27,7 @@ type memo struct {
 	ctrls []control.Control
 	prog  *audit.Programme
 	mon   *monitor.Stats
+	ps    []org.Party
 }
 
 func remember(src DashboardSource) *memo {
@@ -135,4 +136,17 @@ func (m *memo) MonitoringStats(ctx context.Context, orgID string) (monitor.Stats
 		m.mon = &st
 	}
 	return *m.mon, nil
+}
+
+func (m *memo) Parties(ctx context.Context, orgID string) ([]org.Party, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ps == nil {
+		ps, err := m.DashboardSource.Parties(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		m.ps = ps
+	}
+	return m.ps, nil
 }

@@ -15,7 +15,7 @@ import (
 // ReviewPack is what the records say on each management review input topic (clause 9.3.2),
 // since the last approved review or over the last year, so the people preparing the minutes
 // start from facts. The minutes stay theirs to write: a topic the records cannot speak to
-// (interested parties' needs, feedback) has no facts, and the pack never fills the minutes.
+// (feedback from interested parties) has no facts, and the pack never fills the minutes.
 type ReviewPack struct {
 	AsOf  time.Time `json:"as_of"`
 	Since string    `json:"since"`
@@ -105,6 +105,29 @@ func BuildReviewPack(ctx context.Context, src DashboardSource, orgID string, lib
 		}
 	}
 
+	ps, err := mem.Parties(ctx, orgID)
+	if err != nil {
+		return ReviewPack{}, err
+	}
+	var changed []string
+	open := 0
+	for _, party := range ps {
+		if !covers(party.Standards) {
+			continue
+		}
+		if !party.Decided() {
+			open++
+		}
+		if party.UpdatedAt.UTC().Format(time.DateOnly) >= p.Since {
+			changed = append(changed, party.Name)
+		}
+	}
+	if len(changed) > 0 {
+		add("interested_parties", "Interested parties added or changed since %s: %s.", p.Since, strings.Join(changed, "; "))
+	}
+	if open > 0 {
+		add("interested_parties", "%d interested parties still lack their requirements or a decision on whether the management system addresses them.", open)
+	}
 	for _, dl := range d.AIAct.Upcoming {
 		if dl.DaysLeft <= 365 {
 			add("external_internal_issues", "EU AI Act: %s applies on %s, in %d days (%s); %d of the organisation's AI systems are concerned.",

@@ -121,6 +121,21 @@ func (s *Server) parseTemplates() error {
 		"field": func(name, label, typ string, value any, fields map[string]string, autocomplete string) inputField {
 			return inputField{Name: name, Label: label, Type: typ, Value: fmt.Sprint(value), Error: fields[name], Autocomplete: autocomplete}
 		},
+		// dict passes several values to a shared template: (dict "Form" $f "Fields" .Fields).
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict takes key and value pairs")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict keys are strings")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		"diff":      diffJSON,
 		"tierLabel": tierLabel,
 		"deref":     func(b *bool) bool { return b != nil && *b },
