@@ -36,18 +36,18 @@ const DemoProgrammeFile = "demo/programme.json"
 // days from the day of loading, so the demo always shows current, expiring, expired and
 // overdue items. People are named by e-mail address.
 type DemoProgramme struct {
-	Description string          `json:"description"`
-	People      []DemoPerson    `json:"people"`
-	Profile     org.Patch       `json:"profile"`
-	Controls    []DemoControl   `json:"controls"`
-	Starters    DemoStarters    `json:"starters"`
-	Evidence    []DemoEvidence  `json:"evidence"`
-	SoA         []DemoSoA       `json:"soa"`
-	Risks       []DemoRisk      `json:"risks"`
-	Assessments []DemoAssesment `json:"assessments"`
-	Audits      []DemoAudit     `json:"audits"`
-	Reviews     []DemoReview    `json:"management_reviews"`
-	Monitoring  []DemoMonitored `json:"monitoring"`
+	Description string           `json:"description"`
+	People      []DemoPerson     `json:"people"`
+	Profile     org.Patch        `json:"profile"`
+	Controls    []DemoControl    `json:"controls"`
+	Starters    DemoStarters     `json:"starters"`
+	Evidence    []DemoEvidence   `json:"evidence"`
+	SoA         []DemoSoA        `json:"soa"`
+	Risks       []DemoRisk       `json:"risks"`
+	Assessments []DemoAssesment  `json:"assessments"`
+	Audits      []DemoAudit      `json:"audits"`
+	Reviews     []DemoReview     `json:"management_reviews"`
+	Monitoring  []DemoMonitored  `json:"monitoring"`
 	Parties     []org.PartyInput `json:"interested_parties"`
 }
 

@@ -165,4 +165,3 @@ func (s *Server) partyDelete(w http.ResponseWriter, r *http.Request, p auth.Prin
 	s.setFlash(w, r, "Interested party removed. Its history stays in the audit log.")
 	http.Redirect(w, r, "/interested-parties", http.StatusSeeOther)
 }
-
