@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -295,24 +296,30 @@ var alerts = versionedTable[monitor.Alert]{table: "monitor_alerts", columns: ale
 // CorrectiveDays is how long a corrective action raised by an alert has, by default.
 const CorrectiveDays = 30
 
+// alertOn counts a breach on the metric's unresolved alert, or opens one. Concurrent pushes
+// must all count: the count is an atomic increment, and opening races on the index that keeps
+// one unresolved alert per metric — the loser counts on the winner's alert.
 func alertOn(ctx context.Context, tx *sql.Tx, orgID, systemID string, m monitor.Metric, o monitor.Observation, actor auditlog.Actor) (monitor.Alert, error) {
-	open, err := alerts.query(ctx, tx, `org_id = $1 AND metric_id = $2 AND status <> 'resolved'`, orgID, m.ID)
-	if err != nil {
-		return monitor.Alert{}, err
+	if a, ok, err := countBreach(ctx, tx, orgID, m.ID, actor); ok || err != nil {
+		return a, err
 	}
 	t := now()
-	if len(open) > 0 {
-		before := open[0]
-		after := before
-		after.Breaches++
-		after.Version, after.UpdatedAt = before.Version+1, t
-		if err := updateVersioned(ctx, tx, alerts.table, alerts.writeColumns, alerts.args(after), orgID, after.ID, before.Version, alerts.kind); err != nil {
-			return after, err
-		}
-		return after, appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: alerts.recordType, RecordID: after.ID, Before: before, After: after})
-	}
 	a := monitor.Alert{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, SystemID: systemID, MetricID: m.ID, Metric: m.Name, Value: o.Value,
 		Breach: o.Breach, Breaches: 1, OpenedAt: t, Status: monitor.AlertOpen, Version: 1, UpdatedAt: t}
+	args := append([]any{a.ID, orgID}, alerts.args(a)...)
+	res, err := tx.ExecContext(ctx, `INSERT INTO monitor_alerts (id, org_id, `+alerts.writeColumns+`) VALUES (`+placeholders(1, len(args))+`)
+		ON CONFLICT (metric_id) WHERE status <> 'resolved' DO NOTHING`, args...)
+	if err != nil {
+		return a, fmt.Errorf("open alert: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Another push opened it between our count and our insert, and has committed.
+		a, ok, err := countBreach(ctx, tx, orgID, m.ID, actor)
+		if err == nil && !ok {
+			err = fmt.Errorf("open alert: neither opened nor found for metric %s", m.ID)
+		}
+		return a, err
+	}
 	sys, err := system(ctx, tx, orgID, systemID)
 	if err != nil {
 		return a, err
@@ -345,7 +352,29 @@ func alertOn(ctx context.Context, tx *sql.Tx, orgID, systemID string, m monitor.
 		}
 		a.CorrectiveActionID = c.ID
 	}
-	return a, alerts.insert(ctx, tx, orgID, a.ID, a, actor)
+	if a.AssessmentFlagged || a.CorrectiveActionID != "" {
+		// The row is ours until commit: what the alert set in motion is part of it as opened.
+		if _, err := tx.ExecContext(ctx, `UPDATE monitor_alerts SET assessment_flagged = $1, corrective_action_id = $2 WHERE id = $3`,
+			a.AssessmentFlagged, a.CorrectiveActionID, a.ID); err != nil {
+			return a, fmt.Errorf("open alert: %w", err)
+		}
+	}
+	return a, appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Create, RecordType: alerts.recordType, RecordID: a.ID, After: a})
+}
+
+// countBreach adds a breach to the metric's unresolved alert, if it has one, in one atomic
+// statement; the audit entry records the count before and after.
+func countBreach(ctx context.Context, tx *sql.Tx, orgID, metricID string, actor auditlog.Actor) (monitor.Alert, bool, error) {
+	a, err := scanAlert(tx.QueryRowContext(ctx, `UPDATE monitor_alerts SET breaches = breaches + 1, version = version + 1, updated_at = $1
+		WHERE org_id = $2 AND metric_id = $3 AND status <> 'resolved' RETURNING `+alertColumns, now(), orgID, metricID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, nil
+	}
+	if err != nil {
+		return a, false, fmt.Errorf("count breach: %w", err)
+	}
+	return a, true, appendAudit(ctx, tx, change{OrgID: orgID, Actor: actor, Action: auditlog.Update, RecordType: alerts.recordType, RecordID: a.ID,
+		Before: map[string]any{"breaches": a.Breaches - 1, "version": a.Version - 1}, After: map[string]any{"breaches": a.Breaches, "version": a.Version}})
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -167,3 +167,32 @@ func TestOversightLogFeedsOverrideRate(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentBreachesOpenOneAlert: pipelines pushing at once, each value out of bounds, end
+// with one alert counting every breach and no push refused.
+func TestConcurrentBreachesOpenOneAlert(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		f := newImpactFixture(t, e)
+		db := f.db
+		if _, err := db.CreateMetric(ctx, f.orgID, f.system.ID, monitor.MetricInput{Name: ptr("latency"), Kind: ptr(monitor.Operational), Max: ptr(1.0)}, cli); err != nil {
+			t.Fatal(err)
+		}
+		const pushes = 8
+		errs := make(chan error, pushes)
+		for range pushes {
+			go func() {
+				_, err := db.PushReadings(ctx, f.orgID, f.system.ID, []monitor.Reading{{Metric: "latency", Value: 5}}, cli)
+				errs <- err
+			}()
+		}
+		for range pushes {
+			if err := <-errs; err != nil {
+				t.Errorf("a concurrent push was refused: %v", err)
+			}
+		}
+		open, err := db.Alerts(ctx, f.orgID, monitor.AlertFilter{Unresolved: true}, store.PageRequest{})
+		if err != nil || len(open.Items) != 1 || open.Items[0].Breaches != pushes {
+			t.Fatalf("alerts after concurrent breaches: %+v %v", open.Items, err)
+		}
+	})
+}
